@@ -1,0 +1,42 @@
+# Fanfare: `make run` serves the demo on the embedded defaults, `make test` runs the tests.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: run test lint bench worker beat clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+run: $(VENV)/.runtime
+	DEBUG=true $(BIN)/python manage.py migrate --no-input -v0
+	DEBUG=true $(BIN)/python manage.py seed_demo
+	@echo "Fanfare on http://127.0.0.1:$(PORT)/  (brand console: /console/, API docs: /api/docs/)"
+	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(VENV)/.dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+worker: $(VENV)/.runtime
+	$(BIN)/celery -A config worker --loglevel=INFO
+
+beat: $(VENV)/.runtime
+	$(BIN)/celery -A config beat --loglevel=INFO
+
+clean:
+	rm -rf var staticfiles .pytest_cache

@@ -1,0 +1,49 @@
+"""Public campaign pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from campaigns.models import Campaign
+from campaigns.selectors import campaigns_open
+
+
+def picture(renditions: list[dict[str, Any]]) -> dict[str, Any]:
+    """The JPEG renditions as an <img>: the smallest as src, all of them as srcset."""
+    jpegs = sorted((r for r in renditions if r["format"] == "jpeg"), key=lambda r: r["width"])
+    if not jpegs:
+        return {"thumb": None, "srcset": ""}
+    return {"thumb": jpegs[0], "srcset": ", ".join(f"{r['url']} {r['width']}w" for r in jpegs)}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "campaigns/home.html", {"campaigns": campaigns_open()})
+
+
+def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    # The featured gallery and the approved grid come from moderation and submissions, which
+    # sit above campaigns; the template reaches them through these helpers.
+    from moderation.selectors import feature_document_cached
+    from submissions.selectors import entries_public, rendition_urls
+
+    campaign = get_object_or_404(Campaign.objects.select_related("brand"), slug=slug)
+    approved = [
+        {"entry": entry, **picture(rendition_urls(entry))} for entry in entries_public(campaign_id=campaign.pk)[:48]
+    ]
+    feature = feature_document_cached(campaign=campaign)
+    featured = [{"entry": e, **picture(e["renditions"])} for e in feature["entries"]]
+    return render(
+        request,
+        "campaigns/detail.html",
+        {
+            "campaign": campaign,
+            "guidelines": campaign.guidelines.filter(active=True),
+            "feature": feature,
+            "featured": featured,
+            "approved": approved,
+            "is_open": campaign.is_open(),
+        },
+    )

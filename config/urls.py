@@ -1,0 +1,46 @@
+"""URL map: public pages, the brand console, the embed widget and the REST API (/api/v1/)."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from campaigns import api as campaigns_api
+from moderation import api as moderation_api
+from submissions import api as submissions_api
+from widget import api as widget_api
+from widget import views as widget_views
+
+api_v1 = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("campaigns/", campaigns_api.CampaignList.as_view(), name="api-campaigns"),
+    path("campaigns/<slug:slug>/", campaigns_api.CampaignDetail.as_view(), name="api-campaign"),
+    path("campaigns/<slug:slug>/entries/", submissions_api.CampaignEntries.as_view(), name="api-campaign-entries"),
+    path("campaigns/<slug:slug>/featured/", widget_api.CampaignFeatured.as_view(), name="api-campaign-featured"),
+    path(
+        "campaigns/<slug:slug>/features/publish/",
+        moderation_api.FeaturePublish.as_view(),
+        name="api-feature-publish",
+    ),
+    path("me/entries/", submissions_api.MyEntries.as_view(), name="api-my-entries"),
+    path("entries/<str:entry_id>/", submissions_api.EntryDetail.as_view(), name="api-entry"),
+    path("entries/<str:entry_id>/decision/", moderation_api.EntryDecision.as_view(), name="api-entry-decision"),
+    path("entries/<str:entry_id>/shortlist/", moderation_api.EntryShortlist.as_view(), name="api-entry-shortlist"),
+    path("brands/<slug:brand>/queue/", moderation_api.BrandQueue.as_view(), name="api-brand-queue"),
+    path("brands/<slug:brand>/queue/claim/", moderation_api.BrandQueueClaim.as_view(), name="api-brand-queue-claim"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("embed/v1/gallery.js", widget_views.gallery_js, name="embed-gallery-js"),
+    path("embed/v1/<slug:slug>/", widget_views.gallery_frame, name="embed-gallery-frame"),
+    path("media/<path:path>", widget_views.public_media, name="public-media"),
+    path("console/", include("moderation.urls")),
+    path("", include("submissions.urls")),
+    path("", include("campaigns.urls")),
+]

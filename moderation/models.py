@@ -1,0 +1,104 @@
+"""Moderation records: decisions (append-only), the weekly shortlist and published features."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.models import Campaign, Guideline
+from submissions.models import Entry
+
+
+class DecisionAction(models.TextChoices):
+    APPROVE = "approve", _("Approve")
+    REJECT = "reject", _("Reject")
+    REMOVE = "remove", _("Remove")
+
+
+class Decision(models.Model):
+    """Who decided what about an entry, citing which guidelines, and when. Never changed."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="decisions")
+    moderator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=8, choices=DecisionAction.choices)
+    guidelines = models.ManyToManyField(Guideline, blank=True, related_name="+")
+    note = models.TextField(blank=True, max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.entry_id} by {self.moderator_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("Decisions are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("Decisions are append-only.")
+
+
+class ShortlistItem(models.Model):
+    """An approved entry a moderator proposes for the feature of an ISO week."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="shortlist")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="shortlistings")
+    iso_year = models.PositiveSmallIntegerField()
+    iso_week = models.PositiveSmallIntegerField()
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["added_at"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["entry", "iso_year", "iso_week"], name="shortlist_once_per_week"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} for {self.iso_year}-W{self.iso_week:02d}"
+
+
+class Feature(models.Model):
+    """The published gallery of a campaign's ISO week. One per week, published exactly once."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="features")
+    iso_year = models.PositiveSmallIntegerField()
+    iso_week = models.PositiveSmallIntegerField()
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    entries = models.ManyToManyField(Entry, through="FeatureEntry", related_name="features")
+
+    class Meta:
+        ordering: ClassVar = ["-iso_year", "-iso_week"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["campaign", "iso_year", "iso_week"], name="one_feature_per_week"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign.hashtag} {self.week_label}"
+
+    @property
+    def week_label(self) -> str:
+        return f"{self.iso_year}-W{self.iso_week:02d}"
+
+
+class FeatureEntry(models.Model):
+    feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="items")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering: ClassVar = ["position"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["feature", "entry"], name="feature_entry_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.feature_id} #{self.position}: {self.entry_id}"

@@ -1,0 +1,12 @@
+"""Brand console pages."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+@login_required
+def console_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "moderation/console_home.html")

@@ -1,0 +1,69 @@
+"""The embed script, the iframe page and, on local storage, the public media folder."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.views.decorators.cache import cache_control
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_GET
+from django.views.static import serve
+
+from campaigns.models import Campaign
+from moderation.selectors import feature_document_cached
+from submissions.storage import public_storage
+
+DOC_SLUG_PLACEHOLDER = "__FANFARE_SLUG__"
+
+
+@require_GET
+@cache_control(public=True, max_age=300)
+def gallery_js(request: HttpRequest) -> HttpResponse:
+    """The embed script. A CDN caches it; the data it reads is a static document in storage."""
+    doc_template = public_storage().url(f"features/{DOC_SLUG_PLACEHOLDER}.json")
+    source = render_to_string(
+        "widget/gallery.js",
+        {"doc_template": json.dumps(doc_template), "placeholder": json.dumps(DOC_SLUG_PLACEHOLDER)},
+    )
+    response = HttpResponse(source, content_type="text/javascript; charset=utf-8")
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+@xframe_options_exempt
+@cache_control(public=True, max_age=60)
+def gallery_frame(request: HttpRequest, slug: str) -> HttpResponse:
+    """The gallery as a page of its own, for hosts that allow no scripts (an iframe)."""
+    campaign = get_object_or_404(Campaign.objects.select_related("brand"), slug=slug)
+    doc = feature_document_cached(campaign=campaign)
+    entries = []
+    for entry in doc["entries"]:
+        jpegs = sorted((r for r in entry["renditions"] if r["format"] == "jpeg"), key=lambda r: r["width"])
+        if jpegs:
+            thumb = next((r for r in jpegs if r["width"] >= 320), jpegs[-1])
+            srcset = ", ".join(f"{r['url']} {r['width']}w" for r in jpegs)
+            entries.append({**entry, "thumb": thumb, "srcset": srcset})
+    response = render(request, "widget/frame.html", {"campaign": campaign, "doc": doc, "entries": entries})
+    origins = " ".join(o.strip() for o in campaign.embed_origins.splitlines() if o.strip())
+    response["Content-Security-Policy"] = f"frame-ancestors {origins or '*'}"
+    return response
+
+
+@require_GET
+def public_media(request: HttpRequest, path: str) -> HttpResponse:
+    """Serve the local public folder (embedded defaults only; production uses S3 and a CDN)."""
+    if settings.USE_S3:
+        raise Http404
+    response = serve(request, path, document_root=str(settings.PUBLIC_MEDIA_ROOT))
+    response["Access-Control-Allow-Origin"] = "*"
+    response["X-Content-Type-Options"] = "nosniff"
+    if path.endswith(".json"):
+        response["Cache-Control"] = "public, max-age=60"
+    else:
+        response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
