@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 
@@ -45,6 +46,7 @@ class CampaignOut(serializers.ModelSerializer):
             "feature_count",
         )
 
+    @extend_schema_field(GuidelineOut(many=True))
     def get_guidelines(self, campaign: Campaign) -> list[dict[str, object]]:
         return GuidelineOut(campaign.guidelines.filter(active=True), many=True).data
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -19,7 +19,7 @@ from campaigns.models import Campaign
 from moderation import services
 from moderation.models import Decision, DecisionAction
 from moderation.selectors import feature_document
-from submissions.api import EntryOut
+from submissions.api import EntryOut, GuidelineRef
 from submissions.models import Entry, EntryState
 
 
@@ -31,6 +31,7 @@ class QueueEntryOut(EntryOut):
     class Meta(EntryOut.Meta):
         fields = (*EntryOut.Meta.fields, "claimed_by", "claim_expires_at", "guidelines")
 
+    @extend_schema_field(GuidelineRef(many=True))
     def get_guidelines(self, entry: Entry) -> list[dict[str, Any]]:
         return [
             {"number": g.number, "code": g.code, "text": g.text} for g in entry.campaign.guidelines.filter(active=True)

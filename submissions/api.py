@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -30,6 +30,18 @@ class RenditionOut(serializers.Serializer):
     width = serializers.IntegerField()
     height = serializers.IntegerField()
     format = serializers.CharField()
+
+
+class GuidelineRef(serializers.Serializer):
+    number = serializers.IntegerField()
+    code = serializers.CharField()
+    text = serializers.CharField()
+
+
+class RejectionOut(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why processing refused the file, if it did.")
+    guidelines = GuidelineRef(many=True, help_text="The campaign guidelines the entry did not follow.")
+    note = serializers.CharField(help_text="The moderator's note to the fan.")
 
 
 class EntryOut(serializers.ModelSerializer):
@@ -59,10 +71,11 @@ class EntryOut(serializers.ModelSerializer):
             "created_at",
         )
 
-    @extend_schema(responses=RenditionOut(many=True))
+    @extend_schema_field(RenditionOut(many=True))
     def get_renditions(self, entry: Entry) -> list[dict[str, Any]]:
         return selectors.rendition_urls(entry)
 
+    @extend_schema_field(RejectionOut(allow_null=True))
     def get_rejection(self, entry: Entry) -> dict[str, Any] | None:
         return selectors.rejection_of(entry)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -59,7 +60,10 @@ def public_media(request: HttpRequest, path: str) -> HttpResponse:
     """Serve the local public folder (embedded defaults only; production uses S3 and a CDN)."""
     if settings.USE_S3:
         raise Http404
-    response = serve(request, path, document_root=str(settings.PUBLIC_MEDIA_ROOT))
+    try:
+        response = serve(request, path, document_root=str(settings.PUBLIC_MEDIA_ROOT))
+    except SuspiciousFileOperation as exc:  # "../" out of the public folder
+        raise Http404 from exc
     response["Access-Control-Allow-Origin"] = "*"
     response["X-Content-Type-Options"] = "nosniff"
     if path.endswith(".json"):

@@ -1,0 +1,39 @@
+"""Small helpers shared by tests: make entries in a given state without going through HTTP."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from accounts.models import User
+from campaigns.models import Campaign
+from submissions.models import Entry
+from submissions.samples import sample_photo
+from submissions.services import entry_create, entry_process
+
+
+def pending_entry(*, author: User, campaign: Campaign, seed: int = 1, caption: str = "My moves") -> Entry:
+    """An entry that went through processing and waits in the moderation queue."""
+    data = sample_photo(seed=seed, size=(640, 480))
+    entry = entry_create(
+        author=author,
+        campaign=campaign,
+        upload=io.BytesIO(data),
+        size=len(data),
+        caption=caption,
+        alt_text="A fan dancing",
+        consent=True,
+    )
+    entry_process(entry_id=entry.pk)
+    entry.refresh_from_db()
+    assert entry.state == "pending", entry.rejection_reason
+    return entry
+
+
+def approved_entry(*, author: User, campaign: Campaign, moderator: User, **kwargs: Any) -> Entry:
+    from moderation.services import entry_decide
+
+    entry = pending_entry(author=author, campaign=campaign, **kwargs)
+    entry_decide(actor=moderator, entry_id=entry.pk, action="approve")
+    entry.refresh_from_db()
+    return entry
