@@ -44,6 +44,9 @@ class Campaign(models.Model):
     )
     consent_version = models.PositiveIntegerField(default=1)
     accepts_photos = models.BooleanField(default=True)
+    accepts_videos = models.BooleanField(
+        default=True, help_text=_("Video entries need ffmpeg on the workers; without it they are refused.")
+    )
     max_bytes = models.PositiveBigIntegerField(
         default=20 * MB, validators=[MinValueValidator(1024), MaxValueValidator(500 * MB)]
     )
@@ -52,6 +55,7 @@ class Campaign(models.Model):
     )
     max_video_seconds = models.PositiveIntegerField(default=60)
     max_entries_per_fan = models.PositiveIntegerField(default=5, validators=[MinValueValidator(1)])
+    max_entries_per_fan_per_day = models.PositiveIntegerField(default=3, validators=[MinValueValidator(1)])
     opens_at = models.DateTimeField()
     closes_at = models.DateTimeField(null=True, blank=True)
     time_zone = models.CharField(max_length=64, default="UTC", choices=timezone_choices)

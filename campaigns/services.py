@@ -27,6 +27,8 @@ CAMPAIGN_FIELDS = (
     "max_pixels",
     "max_video_seconds",
     "max_entries_per_fan",
+    "max_entries_per_fan_per_day",
+    "accepts_videos",
     "opens_at",
     "closes_at",
     "time_zone",

@@ -41,6 +41,9 @@ STATE_EXPLANATIONS = {
 }
 
 
+RENDITION_CONTENT_TYPES = {"jpeg": "image/jpeg", "webp": "image/webp", "mp4": "video/mp4"}
+
+
 class EntryKind(models.TextChoices):
     PHOTO = "photo", _("Photo")
     VIDEO = "video", _("Video")
@@ -59,7 +62,19 @@ class Entry(models.Model):
     original_format = models.CharField(max_length=16, blank=True)
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    # 64-bit difference hash of the picture (the poster frame for video), hex; near-duplicates
+    # differ in few bits.
+    phash = models.CharField(max_length=16, blank=True)
+    dominant_color = models.CharField(max_length=7, blank=True)
+    # A tiny blurred WebP as a data: URI, shown while the real picture loads.
+    placeholder = models.TextField(blank=True)
+    # What moderators see of the original's metadata (camera, capture time, location present…).
+    original_summary = models.JSONField(default=dict, blank=True)
+    # Automatic flags for moderators, e.g. {"kind": "duplicate", "of": "<entry id>", "distance": 3}.
+    flags = models.JSONField(default=list, blank=True)
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     consent_version = models.PositiveIntegerField()
     consent_given_at = models.DateTimeField()
     state = models.CharField(max_length=12, choices=EntryState.choices, default=EntryState.UPLOADED)
@@ -120,4 +135,27 @@ class Rendition(models.Model):
 
     @property
     def content_type(self) -> str:
-        return {"jpeg": "image/jpeg", "webp": "image/webp"}[self.format]
+        return RENDITION_CONTENT_TYPES[self.format]
+
+
+class UploadSlot(models.Model):
+    """A one-time permission to send one file straight to the private bucket (presigned POST).
+
+    The key is made by the server under the quarantine prefix and pinned in the policy; the
+    slot is completed once, after which the object is moved out of quarantine into an entry.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255, unique=True)
+    kind = models.CharField(max_length=8, choices=EntryKind.choices)
+    content_type = models.CharField(max_length=64)
+    max_bytes = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    entry = models.OneToOneField(Entry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self) -> str:
+        return f"Upload slot {self.id} ({self.kind})"

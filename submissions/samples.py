@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import random
+import subprocess
+from pathlib import Path
 
 from PIL import Image, ImageDraw
 
@@ -53,3 +55,45 @@ def sample_photo(
         params["comment"] = comment
     im.save(out, fmt, **params)
     return out.getvalue()
+
+
+def sample_video(
+    path: Path,
+    *,
+    seconds: float = 2.0,
+    size: tuple[int, int] = (640, 360),
+    container: str = "mov",
+    location: str | None = "+52.5200+013.4050/",
+    rotate: int | None = None,
+) -> bytes:
+    """A short test-pattern video with a tone, made by ffmpeg, carrying camera and location tags."""
+    codec = ["-c:v", "libvpx", "-c:a", "libvorbis"] if container == "webm" else ["-c:v", "libx264", "-c:a", "aac"]
+    args = [
+        "ffmpeg",
+        "-nostdin",
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc=size={size[0]}x{size[1]}:rate=25",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440",
+        "-t",
+        str(seconds),
+        *codec,
+        "-pix_fmt",
+        "yuv420p",
+        "-metadata",
+        "make=FanfareCam",
+        "-metadata",
+        "model=Model 7 Serial 12345",
+        *(["-metadata", f"location={location}"] if location else []),
+        *(["-metadata:s:v", f"rotate={rotate}"] if rotate is not None else []),
+        str(path),
+    ]
+    subprocess.run(args, check=True, capture_output=True, timeout=120)  # noqa: S603
+    return path.read_bytes()

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable
 from typing import BinaryIO
 
 from django.core.files.base import ContentFile, File
@@ -17,8 +16,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from campaigns.models import Campaign
 from config.errors import Conflict, DomainError
-from submissions import media
-from submissions.models import ALT_TEXT_MAX, CAPTION_MAX, Entry, EntryState, Rendition
+from submissions import media, video
+from submissions.models import ALT_TEXT_MAX, CAPTION_MAX, Entry, EntryKind, EntryState, Rendition
 from submissions.storage import private_storage, public_storage
 
 log = logging.getLogger(__name__)
@@ -59,20 +58,7 @@ def entry_transition(*, entry: Entry, to: str, reason: str = "") -> Entry:
     return entry
 
 
-def _validate_entry_input(
-    *,
-    author: User,
-    campaign: Campaign,
-    upload: BinaryIO | None,
-    size: int,
-    caption: str,
-    alt_text: str,
-    consent: bool,
-) -> media.Probe:
-    if not campaign.is_open():
-        raise DomainError(_("This campaign is not accepting entries right now."), field="campaign")
-    if not campaign.accepts_photos:
-        raise DomainError(_("This campaign does not accept photos."), field="file")
+def _check_details(*, caption: str, alt_text: str, consent: bool) -> None:
     if not consent:
         raise DomainError(_("Please accept the campaign's terms to enter."), field="consent")
     if len(caption) > CAPTION_MAX:
@@ -86,16 +72,24 @@ def _validate_entry_input(
         raise DomainError(
             _("The description is longer than %(max)s characters.") % {"max": ALT_TEXT_MAX}, field="alt_text"
         )
-    if upload is None:
-        raise DomainError(_("Choose a photo to upload."), field="file")
-    if size == 0:
-        raise DomainError(_("The file is empty."), field="file")
-    if size > campaign.max_bytes:
-        raise DomainError(
-            _("The file is %(mb).1f MB; this campaign accepts up to %(max).1f MB.")
-            % {"mb": size / 1048576, "max": campaign.max_bytes / 1048576},
-            field="file",
-        )
+
+
+def check_can_enter(*, author: User, campaign: Campaign, kind: str | None = None) -> None:
+    """The campaign takes entries now, of this kind, and the fan is within the per-fan limits.
+
+    Checked when a fan asks for an upload slot and again when the entry is created.
+    """
+    if not campaign.is_open():
+        raise DomainError(_("This campaign is not accepting entries right now."), field="campaign")
+    if kind == EntryKind.PHOTO and not campaign.accepts_photos:
+        raise DomainError(_("This campaign does not accept photos."), field="file")
+    if kind == EntryKind.VIDEO:
+        if not campaign.accepts_videos:
+            raise DomainError(_("This campaign does not accept videos."), field="file")
+        if not video.available():
+            raise DomainError(
+                _("Video entries cannot be processed on this server right now; please send a photo."), field="file"
+            )
     live = Entry.objects.filter(author=author, campaign=campaign).exclude(
         state__in=[EntryState.REJECTED, EntryState.WITHDRAWN]
     )
@@ -105,8 +99,30 @@ def _validate_entry_input(
             % {"n": campaign.max_entries_per_fan},
             field="file",
         )
+    today = live.filter(created_at__gte=timezone.now() - dt.timedelta(days=1)).count()
+    if today >= campaign.max_entries_per_fan_per_day:
+        raise DomainError(
+            _("You sent %(n)s entries in the last 24 hours, the most this campaign allows per day. Try again later.")
+            % {"n": campaign.max_entries_per_fan_per_day},
+            field="file",
+        )
+
+
+def check_size(*, campaign: Campaign, size: int) -> None:
+    if size <= 0:
+        raise DomainError(_("The file is empty."), field="file")
+    if size > campaign.max_bytes:
+        raise DomainError(
+            _("The file is %(mb).1f MB; this campaign accepts up to %(max).1f MB.")
+            % {"mb": size / 1048576, "max": campaign.max_bytes / 1048576},
+            field="file",
+        )
+
+
+def probe_upload(*, campaign: Campaign, head: BinaryIO) -> media.Probe:
+    """The real type (and, for photos, the pixel count) from the file's first bytes."""
     try:
-        return media.probe(upload, max_pixels=campaign.max_pixels)
+        return media.probe(head, max_pixels=campaign.max_pixels)
     except media.MediaRejected as exc:
         raise DomainError(str(exc), field="file") from exc
 
@@ -121,45 +137,72 @@ def entry_create(
     alt_text: str = "",
     consent: bool = False,
 ) -> Entry:
-    """Create a fan's entry from an uploaded photo and queue its processing.
+    """Create a fan's entry from a file streamed through Django, and queue its processing.
 
-    The file's real type and pixel count are checked from its bytes before anything is stored;
-    on any DomainError nothing is left behind (no entry, no file, no task).
+    The real type (and a photo's pixel count) is checked from the bytes before anything is
+    stored; on any DomainError nothing is left behind (no entry, no file, no task).
     """
-    caption = caption.strip()
-    alt_text = alt_text.strip()
-    info = _validate_entry_input(
-        author=author,
-        campaign=campaign,
-        upload=upload,
-        size=size,
-        caption=caption,
-        alt_text=alt_text,
-        consent=consent,
-    )
-    if upload is None:  # already refused by the validation; keeps type checkers informed
-        raise DomainError(_("Choose a photo to upload."), field="file")
+    caption, alt_text = caption.strip(), alt_text.strip()
+    check_can_enter(author=author, campaign=campaign)
+    _check_details(caption=caption, alt_text=alt_text, consent=consent)
+    if upload is None:
+        raise DomainError(_("Choose a photo or a video to upload."), field="file")
+    check_size(campaign=campaign, size=size)
+    info = probe_upload(campaign=campaign, head=upload)
+    check_can_enter(author=author, campaign=campaign, kind=info.kind)
     entry_id = uuid.uuid4()
     # Server-made key under a private prefix; the fan's file name is never used.
-    key = f"originals/{campaign.pk}/{entry_id}.{info.format}"
+    key = original_key(campaign=campaign, entry_id=entry_id, fmt=info.format)
     upload.seek(0)
     stored = private_storage().save(key, File(upload, name=key))
+    return _entry_create_from_stored(
+        entry_id=entry_id,
+        author=author,
+        campaign=campaign,
+        stored=stored,
+        size=size,
+        info=info,
+        caption=caption,
+        alt_text=alt_text,
+    )
+
+
+def original_key(*, campaign: Campaign, entry_id: uuid.UUID, fmt: str) -> str:
+    return f"originals/{campaign.pk}/{entry_id}.{fmt}"
+
+
+def _entry_create_from_stored(
+    *,
+    entry_id: uuid.UUID,
+    author: User,
+    campaign: Campaign,
+    stored: str,
+    size: int,
+    info: media.Probe,
+    caption: str,
+    alt_text: str,
+    on_created: Callable[[Entry], None] | None = None,
+) -> Entry:
+    """Record the entry for an original already in private storage; the file goes if this fails."""
     try:
         with transaction.atomic():
             entry = Entry.objects.create(
                 id=entry_id,
                 campaign=campaign,
                 author=author,
+                kind=info.kind,
                 caption=caption,
                 alt_text=alt_text,
                 original=stored,
                 original_bytes=size,
                 original_format=info.format,
-                width=info.width,
-                height=info.height,
+                width=info.width or None,
+                height=info.height or None,
                 consent_version=campaign.consent_version,
                 consent_given_at=timezone.now(),
             )
+            if on_created is not None:
+                on_created(entry)
             transaction.on_commit(lambda: queue_processing(entry_id=entry.pk))
     except BaseException:
         private_storage().delete(stored)
@@ -180,67 +223,10 @@ def queue_processing(*, entry_id: uuid.UUID) -> None:
 
 
 def entry_process(*, entry_id: uuid.UUID | str) -> Entry | None:
-    """Make the renditions of an uploaded entry and put it in review (or reject it).
+    """Make an entry's renditions and put it in review, or reject it (see submissions.processing)."""
+    from submissions.processing import process_entry
 
-    Idempotent: an entry that is already past processing is left alone, so a task delivered twice
-    (a killed worker, a re-queue) does no harm. Gives up after MAX_PROCESSING_ATTEMPTS deliveries.
-    """
-    with transaction.atomic():
-        entry = Entry.objects.select_for_update().filter(pk=entry_id).first()
-        if entry is None or entry.state not in (EntryState.UPLOADED, EntryState.PROCESSING):
-            return entry
-        entry.processing_attempts += 1
-        entry.save(update_fields=["processing_attempts"])
-        if entry.processing_attempts > MAX_PROCESSING_ATTEMPTS:
-            return entry_transition(
-                entry=entry,
-                to=EntryState.REJECTED,
-                reason=_("We could not process this file. Please try another one."),
-            )
-        if entry.state == EntryState.UPLOADED:
-            entry_transition(entry=entry, to=EntryState.PROCESSING)
-        campaign = entry.campaign
-
-    try:
-        with private_storage().open(entry.original, "rb") as fh:
-            data = io.BytesIO(fh.read())
-        _info, images = media.make_renditions(data, max_pixels=campaign.max_pixels)
-        digest = media.sha256_of(data)
-    except media.MediaRejected as exc:
-        with transaction.atomic():
-            entry = Entry.objects.select_for_update().get(pk=entry_id)
-            if entry.state == EntryState.PROCESSING:
-                entry_transition(entry=entry, to=EntryState.REJECTED, reason=str(exc))
-        return entry
-
-    names = _store_private_renditions(entry=entry, images=images)
-    with transaction.atomic():
-        entry = Entry.objects.select_for_update().get(pk=entry_id)
-        if entry.state != EntryState.PROCESSING:
-            return entry  # another delivery finished first
-        entry.renditions.all().delete()
-        Rendition.objects.bulk_create(
-            Rendition(
-                entry=entry, name=name, format=img.format, width=img.width, height=img.height, bytes=len(img.data)
-            )
-            for name, img in zip(names, images, strict=True)
-        )
-        largest = max(images, key=lambda img: img.width * img.height)
-        entry.width, entry.height = largest.width, largest.height
-        entry.sha256 = digest
-        entry.save(update_fields=["width", "height", "sha256"])
-        entry_transition(entry=entry, to=EntryState.PENDING)
-    return entry
-
-
-def _store_private_renditions(*, entry: Entry, images: Iterable[media.RenditionImage]) -> list[str]:
-    storage = private_storage()
-    names = []
-    for img in images:
-        name = f"renditions/{entry.pk}/{img.width}.{'jpg' if img.format == 'jpeg' else 'webp'}"
-        storage.delete(name)  # a re-delivery overwrites rather than piling up copies
-        names.append(storage.save(name, ContentFile(img.data, name=name)))
-    return names
+    return process_entry(entry_id=entry_id)
 
 
 def entry_publish_renditions(*, entry: Entry) -> None:

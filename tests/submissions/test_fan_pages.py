@@ -54,7 +54,7 @@ def test_upload_page_names_the_problem_next_to_the_field(client: Any, fan: Any, 
     assert response.status_code == 400
     html = response.content.decode()
     assert 'id="id_file_error"' in html
-    assert "not a JPEG, PNG or WebP" in html
+    assert "is not a photo (JPEG, PNG, WebP, HEIC, GIF) or a video" in html
     assert not Entry.objects.exists()
 
 

@@ -1,0 +1,202 @@
+"""Processing an uploaded entry: renditions, hashes, metadata summary, automatic flags.
+
+Idempotent and safe to run twice: the state moves uploaded → processing → pending (or rejected)
+under a row lock, each delivery is counted, and a file that keeps killing its worker is rejected
+after MAX_PROCESSING_ATTEMPTS deliveries instead of looping forever.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from submissions import media, traits, video
+from submissions.models import Entry, EntryKind, EntryState, Rendition
+from submissions.services import MAX_PROCESSING_ATTEMPTS, entry_transition
+from submissions.storage import private_storage
+
+log = logging.getLogger(__name__)
+POSTER_MAX_PIXELS = video.MAX_VIDEO_SIDE * video.MAX_VIDEO_SIDE
+UNPROCESSABLE = _("We could not process this file. Please try another one.")
+
+
+@dataclass
+class Outcome:
+    """What processing made: files to store and facts to record on the entry."""
+
+    images: list[media.RenditionImage]
+    sha256: str
+    summary: dict[str, Any]
+    width: int
+    height: int
+    duration: float | None = None
+    web_video: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def process_entry(*, entry_id: uuid.UUID | str) -> Entry | None:
+    with transaction.atomic():
+        entry = Entry.objects.select_for_update().filter(pk=entry_id).first()
+        if entry is None or entry.state not in (EntryState.UPLOADED, EntryState.PROCESSING):
+            return entry
+        entry.processing_attempts += 1
+        entry.save(update_fields=["processing_attempts"])
+        if entry.processing_attempts > MAX_PROCESSING_ATTEMPTS:
+            return entry_transition(entry=entry, to=EntryState.REJECTED, reason=str(UNPROCESSABLE))
+        if entry.state == EntryState.UPLOADED:
+            entry_transition(entry=entry, to=EntryState.PROCESSING)
+        campaign = entry.campaign
+
+    workdir = Path(tempfile.mkdtemp(prefix="fanfare-"))
+    try:
+        try:
+            if entry.kind == EntryKind.VIDEO:
+                outcome = _process_video(entry, workdir, max_seconds=campaign.max_video_seconds)
+            else:
+                outcome = _process_photo(entry, max_pixels=campaign.max_pixels)
+        except media.MediaRejected as exc:
+            return entry_reject_unprocessable(entry_id=entry.pk, reason=str(exc))
+        names = _store(entry=entry, outcome=outcome)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    look = traits.picture_traits(min(outcome.images, key=lambda i: (i.format != "jpeg", i.width)).data)
+    with transaction.atomic():
+        entry = Entry.objects.select_for_update().get(pk=entry.pk)
+        if entry.state != EntryState.PROCESSING:
+            return entry  # another delivery finished first
+        entry.renditions.all().delete()
+        Rendition.objects.bulk_create(Rendition(entry=entry, **row) for row in names)
+        entry.width, entry.height = outcome.width, outcome.height
+        entry.duration_seconds = outcome.duration
+        entry.sha256 = outcome.sha256
+        entry.original_summary = outcome.summary
+        entry.phash = look["phash"]
+        entry.dominant_color = look["dominant_color"]
+        entry.placeholder = look["placeholder"]
+        _flag_duplicates(entry)
+        entry.save()
+        entry_transition(entry=entry, to=EntryState.PENDING)
+    return entry
+
+
+def entry_reject_unprocessable(*, entry_id: uuid.UUID | str, reason: str) -> Entry | None:
+    """Reject an entry whose file cannot be used, with a reason the fan can read."""
+    with transaction.atomic():
+        entry = Entry.objects.select_for_update().filter(pk=entry_id).first()
+        if entry is not None and entry.state in (EntryState.UPLOADED, EntryState.PROCESSING):
+            entry_transition(entry=entry, to=EntryState.REJECTED, reason=reason)
+    return entry
+
+
+def _process_photo(entry: Entry, *, max_pixels: int) -> Outcome:
+    with private_storage().open(entry.original, "rb") as fh:
+        data = fh.read()
+    _info, images = media.make_renditions(io.BytesIO(data), max_pixels=max_pixels)
+    largest = max(images, key=lambda img: img.width * img.height)
+    return Outcome(
+        images=images,
+        sha256=media.sha256_of(io.BytesIO(data)),
+        summary=traits.photo_summary(data, entry.original_format),
+        width=largest.width,
+        height=largest.height,
+    )
+
+
+def _process_video(entry: Entry, workdir: Path, *, max_seconds: int) -> Outcome:
+    if not video.available():
+        raise media.MediaRejected(_("Video entries cannot be processed on this server right now."))
+    source = workdir / "original"
+    with private_storage().open(entry.original, "rb") as fh, source.open("wb") as out:
+        shutil.copyfileobj(fh, out, 1024 * 1024)
+    info = video.probe_video(source, fmt=entry.original_format, max_seconds=max_seconds)
+    poster = video.poster_frame(source, fmt=entry.original_format, duration=info.duration)
+    _poster_info, images = media.make_renditions(io.BytesIO(poster), max_pixels=POSTER_MAX_PIXELS)
+    web = workdir / "web.mp4"
+    video.web_rendition(source, web, fmt=entry.original_format, has_audio=info.audio_codec is not None)
+    web_info = video.probe_video(web, fmt="mp4", max_seconds=max_seconds + 5)
+    with source.open("rb") as fh:
+        digest = media.sha256_of(fh)
+    return Outcome(
+        images=images,
+        sha256=digest,
+        summary=video.summary_of_tags(info.tags),
+        width=web_info.width,
+        height=web_info.height,
+        duration=round(info.duration, 2),
+        web_video=web,
+    )
+
+
+def _store(*, entry: Entry, outcome: Outcome) -> list[dict[str, Any]]:
+    """Write the renditions to private storage under fixed names (a re-delivery overwrites)."""
+    storage = private_storage()
+    rows = []
+
+    def put(name: str, content: ContentFile[bytes] | Any) -> str:
+        storage.delete(name)
+        return storage.save(name, content)
+
+    prefix = f"renditions/{entry.pk}/"
+    for img in outcome.images:
+        name = f"{prefix}{'poster-' if entry.kind == EntryKind.VIDEO else ''}{img.width}.{_ext(img.format)}"
+        rows.append(
+            {
+                "name": put(name, ContentFile(img.data, name=name)),
+                "format": img.format,
+                "width": img.width,
+                "height": img.height,
+                "bytes": len(img.data),
+            }
+        )
+    if outcome.web_video is not None:
+        name = f"{prefix}video-{outcome.width}.mp4"
+        with outcome.web_video.open("rb") as fh:
+            stored = put(name, ContentFile(fh.read(), name=name))
+        rows.append(
+            {
+                "name": stored,
+                "format": "mp4",
+                "width": outcome.width,
+                "height": outcome.height,
+                "bytes": outcome.web_video.stat().st_size,
+            }
+        )
+    return rows
+
+
+def _ext(fmt: str) -> str:
+    return {"jpeg": "jpg", "webp": "webp", "mp4": "mp4"}[fmt]
+
+
+def _flag_duplicates(entry: Entry) -> None:
+    """Flag an entry that repeats one already in the campaign, exactly or nearly, for moderators."""
+    others = (
+        Entry.objects.filter(campaign_id=entry.campaign_id)
+        .exclude(pk=entry.pk)
+        .exclude(state__in=[EntryState.UPLOADED, EntryState.PROCESSING, EntryState.WITHDRAWN])
+        .order_by("created_at")
+    )
+    exact = others.filter(sha256=entry.sha256).first()
+    if exact is not None:
+        entry.duplicate_of = exact
+        entry.flags = [{"kind": "duplicate", "of": str(exact.pk), "exact": True, "distance": 0}]
+        return
+    best: tuple[int, Any] | None = None
+    for pk, phash in others.exclude(phash="").values_list("pk", "phash"):
+        distance = traits.hamming(entry.phash, phash)
+        if distance <= traits.NEAR_DUPLICATE_BITS and (best is None or distance < best[0]):
+            best = (distance, pk)
+    if best is not None:
+        entry.duplicate_of_id = best[1]
+        entry.flags = [{"kind": "duplicate", "of": str(best[1]), "exact": False, "distance": best[0]}]

@@ -1,0 +1,201 @@
+"""Photos from phones (HEIC, GIF) and video entries, end to end through processing."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from submissions.models import Entry
+from submissions.samples import sample_photo, sample_video
+from submissions.services import entry_create, entry_process
+from submissions.storage import private_storage
+
+pytestmark = pytest.mark.django_db(transaction=True)
+LEFTOVERS = [b"FanfareCam", b"Model 7", b"52.5200", b"+013.4050", b"\xa9xyz", b"Lavf", b"Exif"]
+
+
+@pytest.fixture
+def ffmpeg() -> None:
+    if not shutil.which("ffmpeg"):
+        pytest.skip("ffmpeg is not installed (Debian package `ffmpeg`; .ci/run installs it)")
+
+
+def submit(fan: Any, campaign: Any, data: bytes) -> Entry:
+    entry = entry_create(
+        author=fan,
+        campaign=campaign,
+        upload=io.BytesIO(data),
+        size=len(data),
+        caption="c",
+        alt_text="a",
+        consent=True,
+    )
+    entry_process(entry_id=entry.pk)
+    entry.refresh_from_db()
+    return entry
+
+
+def private_bytes(entry: Entry) -> dict[str, bytes]:
+    out = {}
+    for r in entry.renditions.all():
+        with private_storage().open(r.name, "rb") as fh:
+            out[r.name] = fh.read()
+    return out
+
+
+def test_heic_photo_from_a_phone_becomes_clean_renditions(fan: Any, campaign: Any) -> None:
+    im = Image.open(io.BytesIO(sample_photo(seed=30, size=(800, 600))))
+    exif = Image.Exif()
+    exif[0x010F] = "FanfareCam"
+    buf = io.BytesIO()
+    im.save(buf, "HEIF", exif=exif.tobytes())
+    entry = submit(fan, campaign, buf.getvalue())
+    assert entry.state == "pending", entry.rejection_reason
+    assert entry.original_format == "heic"
+    assert entry.original_summary["camera"] == "FanfareCam"
+    for name, data in private_bytes(entry).items():
+        assert b"FanfareCam" not in data, name
+
+
+def test_animated_gif_uses_its_first_frame(fan: Any, campaign: Any) -> None:
+    frames = [Image.new("RGB", (200, 100), colour) for colour in ((255, 0, 0), (0, 0, 255))]
+    buf = io.BytesIO()
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0, comment=b"secret-serial")
+    entry = submit(fan, campaign, buf.getvalue())
+    assert entry.state == "pending"
+    jpeg = next(data for name, data in private_bytes(entry).items() if name.endswith(".jpg"))
+    assert b"secret-serial" not in jpeg
+    red, _green, blue = Image.open(io.BytesIO(jpeg)).getpixel((100, 50))
+    assert red > 200
+    assert blue < 60
+
+
+def test_moderators_get_a_summary_of_the_originals_metadata(fan: Any, campaign: Any) -> None:
+    entry = submit(fan, campaign, sample_photo(seed=31, with_gps=True))
+    assert entry.original_summary["camera"] == "FanfareCam Model 7 Serial 12345"
+    assert entry.original_summary["has_location"] is True
+    with private_storage().open(entry.original, "rb") as fh:
+        assert b"FanfareCam" in fh.read()  # the private original keeps its metadata (provenance)
+
+
+def test_repeated_picture_is_flagged_with_a_link_to_the_earlier_entry(fan: Any, other_fan: Any, campaign: Any) -> None:
+    original = sample_photo(seed=32, size=(1000, 750))
+    first = submit(fan, campaign, original)
+    again = submit(other_fan, campaign, original)
+    assert again.duplicate_of_id == first.pk
+    assert again.flags[0]["exact"] is True
+    # The same picture resized and re-encoded is a near duplicate.
+    smaller = io.BytesIO()
+    Image.open(io.BytesIO(original)).resize((640, 480)).save(smaller, "PNG")
+    near = submit(other_fan, campaign, smaller.getvalue())
+    assert near.duplicate_of_id == first.pk
+    assert near.flags[0]["exact"] is False
+    different = submit(fan, campaign, sample_photo(seed=77, size=(1000, 750)))
+    assert different.duplicate_of_id is None
+
+
+def test_gallery_gets_a_placeholder_and_dominant_colour(fan: Any, campaign: Any) -> None:
+    entry = submit(fan, campaign, sample_photo(seed=33))
+    assert entry.placeholder.startswith("data:image/webp;base64,")
+    assert len(entry.placeholder) < 1500
+    assert entry.dominant_color.startswith("#")
+    assert len(entry.dominant_color) == 7
+
+
+@pytest.mark.usefixtures("ffmpeg")
+@pytest.mark.parametrize("container", ["mov", "mp4", "webm"])
+def test_video_entry_gets_a_web_mp4_and_poster_without_metadata(
+    fan: Any, campaign: Any, tmp_path: Path, container: str
+) -> None:
+    data = sample_video(tmp_path / f"in.{container}", container=container)
+    entry = submit(fan, campaign, data)
+    assert entry.state == "pending", entry.rejection_reason
+    assert entry.kind == "video"
+    assert entry.duration_seconds == pytest.approx(2.0, abs=0.2)
+    assert entry.original_summary["has_location"] is True
+    files = private_bytes(entry)
+    mp4 = next(data for name, data in files.items() if name.endswith(".mp4"))
+    assert mp4[4:8] == b"ftyp"
+    assert mp4.find(b"moov") < mp4.find(b"mdat")  # faststart: the index comes first
+    assert {r.format for r in entry.renditions.all()} == {"mp4", "jpeg", "webp"}
+    for name, content in files.items():
+        for marker in LEFTOVERS:
+            assert marker not in content, (name, marker)
+
+
+@pytest.mark.usefixtures("ffmpeg")
+def test_web_video_is_at_most_720p(fan: Any, campaign: Any, tmp_path: Path) -> None:
+    entry = submit(fan, campaign, sample_video(tmp_path / "big.mp4", size=(1920, 1080), seconds=1, container="mp4"))
+    assert entry.state == "pending", entry.rejection_reason
+    mp4 = entry.renditions.get(format="mp4")
+    assert (mp4.width, mp4.height) == (1280, 720)
+
+
+@pytest.mark.usefixtures("ffmpeg")
+def test_video_over_the_duration_limit_is_rejected_with_a_reason(fan: Any, campaign: Any, tmp_path: Path) -> None:
+    campaign.max_video_seconds = 1
+    campaign.save()
+    entry = submit(fan, campaign, sample_video(tmp_path / "long.mov", seconds=3))
+    assert entry.state == "rejected"
+    assert "seconds" in entry.rejection_reason
+    assert not entry.renditions.exists()
+
+
+@pytest.mark.usefixtures("ffmpeg")
+def test_damaged_video_is_rejected_not_stuck(fan: Any, campaign: Any, tmp_path: Path) -> None:
+    data = sample_video(tmp_path / "v.mp4", container="mp4")
+    entry = submit(fan, campaign, data[:200])
+    assert entry.state == "rejected"
+    assert entry.rejection_reason
+
+
+def test_campaign_without_videos_refuses_a_video_at_upload(fan: Any, campaign: Any) -> None:
+    from config.errors import DomainError
+
+    campaign.accepts_videos = False
+    campaign.save()
+    fake_mp4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 100
+    with pytest.raises(DomainError, match="does not accept videos"):
+        entry_create(
+            author=fan,
+            campaign=campaign,
+            upload=io.BytesIO(fake_mp4),
+            size=len(fake_mp4),
+            caption="",
+            alt_text="a",
+            consent=True,
+        )
+    assert not Entry.objects.exists()
+
+
+def test_without_ffmpeg_video_entries_are_refused_clearly(fan: Any, campaign: Any, monkeypatch: Any) -> None:
+    from config.errors import DomainError
+    from submissions import video
+
+    monkeypatch.setattr(video, "available", lambda: False)
+    fake_mp4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 100
+    with pytest.raises(DomainError, match="cannot be processed on this server"):
+        entry_create(
+            author=fan,
+            campaign=campaign,
+            upload=io.BytesIO(fake_mp4),
+            size=len(fake_mp4),
+            caption="",
+            alt_text="a",
+            consent=True,
+        )
+
+
+def test_photo_with_a_video_appended_becomes_a_clean_photo(fan: Any, campaign: Any, tmp_path: Path) -> None:
+    """A polyglot: JPEG bytes first, an MP4 glued after. Only the pixels survive."""
+    tail = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"moov" * 50
+    entry = submit(fan, campaign, sample_photo(seed=34) + tail)
+    assert entry.state == "pending"
+    assert entry.kind == "photo"
+    for data in private_bytes(entry).values():
+        assert b"ftypmp42" not in data
