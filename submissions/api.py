@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -14,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns.models import Campaign
-from submissions import selectors, services
+from submissions import selectors, services, uploads
 from submissions.models import CAPTION_MAX, Entry, EntryState
 
 
@@ -129,3 +130,95 @@ class EntryDetail(APIView):
     def get(self, request: Request, entry_id: str) -> Response:
         entry = selectors.entry_visible_to(user=request.user, entry_id=entry_id)
         return Response(EntryOut(entry, context={"request": request}).data)
+
+
+class UploadSlotIn(serializers.Serializer):
+    content_type = serializers.CharField(max_length=100, help_text="The file's type, e.g. image/jpeg or video/mp4.")
+    size = serializers.IntegerField(min_value=0, help_text="The file's size in bytes.")
+
+
+class UploadTargetOut(serializers.Serializer):
+    url = serializers.CharField()
+    method = serializers.CharField()
+    fields = serializers.DictField(child=serializers.CharField(), help_text="Form fields to send before the file.")
+    file_field = serializers.CharField()
+
+
+class UploadSlotOut(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    max_bytes = serializers.IntegerField()
+    expires_at = serializers.DateTimeField()
+    upload = UploadTargetOut()
+    complete_url = serializers.CharField()
+
+
+class UploadCompleteIn(serializers.Serializer):
+    caption = serializers.CharField(required=False, allow_blank=True, max_length=CAPTION_MAX * 2)
+    alt_text = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    consent = serializers.BooleanField(required=False, default=False)
+
+
+class CampaignUploads(APIView):
+    """Ask for a one-time upload slot (step 1 of a direct upload).
+
+    With S3 the answer is a presigned POST straight to the bucket; otherwise a Fanfare URL that
+    streams the file to storage. Per-fan limits are checked here, before any byte is sent.
+    """
+
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(request=UploadSlotIn, responses={201: UploadSlotOut})
+    def post(self, request: Request, slug: str) -> Response:
+        campaign = get_object_or_404(Campaign, slug=slug)
+        data = UploadSlotIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        slot = uploads.upload_slot_create(
+            author=request.user,
+            campaign=campaign,
+            content_type=data.validated_data["content_type"],
+            size=data.validated_data["size"],
+        )
+        body = {
+            "id": slot.pk,
+            "kind": slot.kind,
+            "max_bytes": slot.max_bytes,
+            "expires_at": slot.expires_at,
+            "upload": uploads.upload_target(slot),
+            "complete_url": reverse("api-upload-complete", kwargs={"slot_id": slot.pk}),
+        }
+        return Response(UploadSlotOut(body).data, status=status.HTTP_201_CREATED)
+
+
+class UploadFile(APIView):
+    """Step 2 with local storage: the file itself (multipart `file`), streamed to storage."""
+
+    permission_classes = (IsAuthenticated,)
+    parser_classes = (MultiPartParser,)
+
+    @extend_schema(request={"multipart/form-data": EntryIn}, responses={204: None})
+    def post(self, request: Request, slot_id: str) -> Response:
+        upload = request.data.get("file")
+        uploads.upload_slot_receive(
+            author=request.user, slot_id=slot_id, upload=upload, size=upload.size if upload is not None else 0
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UploadComplete(APIView):
+    """Step 3: the bytes are in storage; check them and create the entry."""
+
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(request=UploadCompleteIn, responses={201: EntryOut, 202: EntryOut})
+    def post(self, request: Request, slot_id: str) -> Response:
+        data = UploadCompleteIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        entry = uploads.upload_slot_complete(author=request.user, slot_id=slot_id, **data.validated_data)
+        entry.refresh_from_db()
+        code = (
+            status.HTTP_202_ACCEPTED
+            if entry.state in (EntryState.UPLOADED, EntryState.PROCESSING)
+            else status.HTTP_201_CREATED
+        )
+        return Response(EntryOut(entry, context={"request": request}).data, status=code)

@@ -58,7 +58,7 @@ def entry_transition(*, entry: Entry, to: str, reason: str = "") -> Entry:
     return entry
 
 
-def _check_details(*, caption: str, alt_text: str, consent: bool) -> None:
+def check_details(*, caption: str, alt_text: str, consent: bool) -> None:
     if not consent:
         raise DomainError(_("Please accept the campaign's terms to enter."), field="consent")
     if len(caption) > CAPTION_MAX:
@@ -144,7 +144,7 @@ def entry_create(
     """
     caption, alt_text = caption.strip(), alt_text.strip()
     check_can_enter(author=author, campaign=campaign)
-    _check_details(caption=caption, alt_text=alt_text, consent=consent)
+    check_details(caption=caption, alt_text=alt_text, consent=consent)
     if upload is None:
         raise DomainError(_("Choose a photo or a video to upload."), field="file")
     check_size(campaign=campaign, size=size)
@@ -155,7 +155,7 @@ def entry_create(
     key = original_key(campaign=campaign, entry_id=entry_id, fmt=info.format)
     upload.seek(0)
     stored = private_storage().save(key, File(upload, name=key))
-    return _entry_create_from_stored(
+    return entry_create_from_stored(
         entry_id=entry_id,
         author=author,
         campaign=campaign,
@@ -171,7 +171,7 @@ def original_key(*, campaign: Campaign, entry_id: uuid.UUID, fmt: str) -> str:
     return f"originals/{campaign.pk}/{entry_id}.{fmt}"
 
 
-def _entry_create_from_stored(
+def entry_create_from_stored(
     *,
     entry_id: uuid.UUID,
     author: User,

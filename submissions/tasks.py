@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext as _
 
 from submissions import services
 
@@ -21,10 +23,21 @@ from submissions import services
 )
 def process_entry(entry_id: str) -> str | None:
     """Process one uploaded entry (idempotent: safe to run twice)."""
-    entry = services.entry_process(entry_id=entry_id)
+    try:
+        entry = services.entry_process(entry_id=entry_id)
+    except SoftTimeLimitExceeded:
+        from submissions.processing import entry_reject_unprocessable
+
+        entry = entry_reject_unprocessable(
+            entry_id=entry_id, reason=_("This file took too long to process. Please send a shorter or smaller one.")
+        )
     return entry.state if entry else None
 
 
 @shared_task
 def requeue_stuck_entries() -> int:
+    """The sweeper (Celery beat): re-queue stuck entries, clear stale upload quarantine."""
+    from submissions.uploads import upload_slots_sweep
+
+    upload_slots_sweep()
     return services.requeue_stuck_entries()

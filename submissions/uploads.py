@@ -1,0 +1,225 @@
+"""Direct uploads: a fan's browser sends the bytes straight to storage through a one-time slot.
+
+1. `upload_slot_create` checks the fan may enter, then returns a slot: with S3 a presigned POST
+   whose policy pins the server-made quarantine key, the content type and the length range, valid
+   for a few minutes; with local storage a Django URL that streams the file to the same key.
+2. The browser sends the file (with a progress bar), then calls `upload_slot_complete`, which does
+   not trust the storage to have enforced anything: it checks the object exists, its size (HEAD),
+   its real type from its first bytes, moves it out of quarantine and creates the entry.
+
+A slot completes once; reusing its POST afterwards only writes an orphan in quarantine, which the
+sweeper deletes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import uuid
+from typing import Any, BinaryIO
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from campaigns.models import Campaign
+from config.errors import Conflict, DomainError
+from submissions.models import Entry, EntryKind, UploadSlot
+from submissions.services import (
+    check_can_enter,
+    check_details,
+    check_size,
+    entry_create_from_stored,
+    original_key,
+    probe_upload,
+)
+from submissions.storage import private_storage
+
+log = logging.getLogger(__name__)
+
+SLOT_LIFETIME = dt.timedelta(minutes=10)
+COMPLETE_WITHIN = dt.timedelta(hours=1)
+HEAD_BYTES = 64 * 1024
+CONTENT_TYPES = {
+    EntryKind.PHOTO: {"image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", "image/gif"},
+    EntryKind.VIDEO: {"video/mp4", "video/quicktime", "video/webm"},
+}
+
+
+def upload_slot_create(*, author: User, campaign: Campaign, content_type: str, size: int) -> UploadSlot:
+    """A one-time slot for one file of `content_type` and at most the campaign's byte limit."""
+    content_type = (content_type or "").split(";")[0].strip().lower()
+    kind = next((k for k, types in CONTENT_TYPES.items() if content_type in types), None)
+    if kind is None:
+        raise DomainError(
+            _("Send a photo (JPEG, PNG, WebP, HEIC, GIF) or a video (MP4, MOV, WebM)."), field="content_type"
+        )
+    check_can_enter(author=author, campaign=campaign, kind=kind)
+    check_size(campaign=campaign, size=size)
+    slot_id = uuid.uuid4()
+    return UploadSlot.objects.create(
+        id=slot_id,
+        campaign=campaign,
+        author=author,
+        key=f"quarantine/{campaign.pk}/{slot_id}",
+        kind=kind,
+        content_type=content_type,
+        max_bytes=campaign.max_bytes,
+        expires_at=timezone.now() + SLOT_LIFETIME,
+    )
+
+
+def upload_target(slot: UploadSlot) -> dict[str, Any]:
+    """Where and how the browser sends the file: {"url", "method", "fields", "file_field"}."""
+    if settings.USE_S3:
+        storage = private_storage()
+        client = storage.connection.meta.client
+        post = client.generate_presigned_post(
+            Bucket=storage.bucket_name,
+            Key=slot.key,
+            Fields={"Content-Type": slot.content_type},
+            Conditions=[
+                {"Content-Type": slot.content_type},
+                ["content-length-range", 1, slot.max_bytes],
+            ],
+            ExpiresIn=int(SLOT_LIFETIME.total_seconds()),
+        )
+        return {"url": post["url"], "method": "POST", "fields": post["fields"], "file_field": "file"}
+    return {
+        "url": reverse("api-upload-file", kwargs={"slot_id": slot.pk}),
+        "method": "POST",
+        "fields": {},
+        "file_field": "file",
+    }
+
+
+def _slot_for(*, author: User, slot_id: uuid.UUID | str, lock: bool = False) -> UploadSlot:
+    try:
+        qs = UploadSlot.objects.select_related("campaign")
+        if lock:
+            qs = qs.select_for_update(of=("self",))
+        slot = qs.filter(pk=slot_id, author=author).first()
+    except (ValueError, TypeError) as exc:
+        raise Http404 from exc
+    if slot is None:
+        raise Http404
+    return slot
+
+
+def upload_slot_receive(*, author: User, slot_id: uuid.UUID | str, upload: BinaryIO | None, size: int) -> None:
+    """Local storage: stream the file to the slot's key (the S3 flow skips Django entirely)."""
+    slot = _slot_for(author=author, slot_id=slot_id)
+    if slot.completed_at or slot.expires_at < timezone.now():
+        raise Conflict(_("This upload link has expired or was already used; start again."), field="file")
+    if upload is None:
+        raise DomainError(_("Choose a photo or a video to upload."), field="file")
+    if size > slot.max_bytes:
+        raise DomainError(
+            _("The file is %(mb).1f MB; this campaign accepts up to %(max).1f MB.")
+            % {"mb": size / 1048576, "max": slot.max_bytes / 1048576},
+            field="file",
+        )
+    storage = private_storage()
+    storage.delete(slot.key)
+    upload.seek(0)
+    storage.save(slot.key, File(upload, name=slot.key))
+
+
+def _read_head(name: str) -> bytes:
+    storage = private_storage()
+    if settings.USE_S3:
+        client = storage.connection.meta.client
+        obj = client.get_object(Bucket=storage.bucket_name, Key=name, Range=f"bytes=0-{HEAD_BYTES - 1}")
+        return obj["Body"].read()
+    with storage.open(name, "rb") as fh:
+        return fh.read(HEAD_BYTES)
+
+
+def _move(source: str, target: str) -> str:
+    storage = private_storage()
+    if settings.USE_S3:
+        client = storage.connection.meta.client
+        client.copy_object(
+            Bucket=storage.bucket_name, Key=target, CopySource={"Bucket": storage.bucket_name, "Key": source}
+        )
+        storage.delete(source)
+        return target
+    with storage.open(source, "rb") as fh:
+        stored = storage.save(target, File(fh, name=target))
+    storage.delete(source)
+    return stored
+
+
+def upload_slot_complete(
+    *, author: User, slot_id: uuid.UUID | str, caption: str = "", alt_text: str = "", consent: bool = False
+) -> Entry:
+    """Turn an uploaded slot into an entry, after checking what really arrived.
+
+    Refuses (and deletes the object) when nothing arrived, when it is empty or too big, when its
+    bytes are not an accepted type, or when they are not the kind the fan declared.
+    """
+    caption, alt_text = caption.strip(), alt_text.strip()
+    with transaction.atomic():
+        slot = _slot_for(author=author, slot_id=slot_id, lock=True)
+        if slot.completed_at is not None:
+            raise Conflict(_("This upload was already turned into an entry."), field="upload")
+        if slot.created_at < timezone.now() - COMPLETE_WITHIN:
+            raise Conflict(_("This upload has expired; please send the file again."), field="upload")
+        campaign = slot.campaign
+        check_details(caption=caption, alt_text=alt_text, consent=consent)
+        check_can_enter(author=author, campaign=campaign, kind=slot.kind)
+        storage = private_storage()
+        if not storage.exists(slot.key):
+            raise DomainError(_("We did not receive the file; please send it again."), field="file")
+        try:
+            size = storage.size(slot.key)
+            check_size(campaign=campaign, size=size)
+            info = probe_upload(campaign=campaign, head=io.BytesIO(_read_head(slot.key)))
+            if info.kind != slot.kind:
+                raise DomainError(
+                    _("You chose to send a %(declared)s but the file is a %(real)s.")
+                    % {"declared": EntryKind(slot.kind).label.lower(), "real": EntryKind(info.kind).label.lower()},
+                    field="file",
+                )
+        except DomainError:
+            storage.delete(slot.key)  # nothing half-made: a retry finds no file and says so
+            raise
+        entry_id = uuid.uuid4()
+        stored = _move(slot.key, original_key(campaign=campaign, entry_id=entry_id, fmt=info.format))
+
+        def mark_used(entry: Entry) -> None:
+            slot.completed_at = timezone.now()
+            slot.entry = entry
+            slot.save(update_fields=["completed_at", "entry"])
+
+        return entry_create_from_stored(
+            entry_id=entry_id,
+            author=author,
+            campaign=campaign,
+            stored=stored,
+            size=size,
+            info=info,
+            caption=caption,
+            alt_text=alt_text,
+            on_created=mark_used,
+        )
+
+
+def upload_slots_sweep(*, now: dt.datetime | None = None) -> int:
+    """Delete quarantine objects of slots that expired unused or were completed (reused POSTs)."""
+    now = now or timezone.now()
+    storage = private_storage()
+    stale = UploadSlot.objects.filter(expires_at__lt=now - COMPLETE_WITHIN)
+    count = 0
+    for slot in stale.iterator():
+        if storage.exists(slot.key):
+            storage.delete(slot.key)
+            count += 1
+    stale.filter(completed_at__isnull=True).delete()
+    return count
