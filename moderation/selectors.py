@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
+from accounts.models import Brand
 from campaigns.models import Campaign
-from moderation.models import Feature, FeatureEntry
+from moderation.models import Feature, FeatureEntry, ShortlistItem
 from submissions.models import Entry, EntryState, Rendition
 from submissions.storage import public_storage
 
@@ -99,3 +102,64 @@ def feature_document_cached(*, campaign: Campaign) -> dict[str, Any]:
 
 def feature_document_forget(*, campaign: Campaign) -> None:
     cache.delete(_feature_cache_key(campaign.slug))
+
+
+# --- Brand console ------------------------------------------------------------------------------
+# Read helpers for the console pages (moderation/views.py). Callers have already checked the
+# viewer's role with accounts.permissions.brand_for_member.
+
+
+def console_campaigns(*, brand: Brand) -> QuerySet[Campaign]:
+    """The brand's campaigns, newest first, with counts of pending, approved and featured entries."""
+    return brand.campaigns.annotate(
+        pending_count=Count("entries", filter=Q(entries__state=EntryState.PENDING)),
+        approved_count=Count("entries", filter=Q(entries__state=EntryState.APPROVED)),
+        featured_count=Count("entries", filter=Q(entries__state=EntryState.FEATURED)),
+    ).order_by("-opens_at")
+
+
+def queue_pending_count(*, brand: Brand) -> int:
+    """How many entries of the brand wait for a decision (claimed or not)."""
+    return Entry.objects.filter(campaign__brand=brand, state=EntryState.PENDING).count()
+
+
+def campaign_of_brand(*, brand: Brand, slug: str) -> Campaign:
+    """The brand's campaign named `slug`; Http404 when it belongs to another brand or none."""
+    return get_object_or_404(Campaign.objects.select_related("brand"), brand=brand, slug=slug)
+
+
+def entry_of_brand(*, brand: Brand, entry_id: uuid.UUID | str, campaign: Campaign | None = None) -> Entry:
+    """An entry of the brand (and of `campaign` when given); Http404 otherwise."""
+    entries = Entry.objects.select_related("campaign", "author").filter(campaign__brand=brand)
+    if campaign is not None:
+        entries = entries.filter(campaign=campaign)
+    return get_object_or_404(entries, pk=entry_id)
+
+
+def entries_curatable(*, campaign: Campaign) -> QuerySet[Entry]:
+    """Approved and featured entries of a campaign, most recently approved first."""
+    return (
+        Entry.objects.filter(campaign=campaign, state__in=[EntryState.APPROVED, EntryState.FEATURED])
+        .select_related("author")
+        .prefetch_related("renditions")
+        .order_by("-state_changed_at")
+    )
+
+
+def shortlist_of_week(*, campaign: Campaign, iso_year: int, iso_week: int) -> QuerySet[ShortlistItem]:
+    """The week's shortlist in the order feature_publish takes it (first added, first featured)."""
+    return (
+        ShortlistItem.objects.filter(campaign=campaign, iso_year=iso_year, iso_week=iso_week)
+        .select_related("entry__author", "added_by")
+        .prefetch_related("entry__renditions")
+        .order_by("added_at")
+    )
+
+
+def features_of_campaign(*, campaign: Campaign) -> QuerySet[Feature]:
+    """Published features of a campaign, newest week first, with how many entries each holds."""
+    return (
+        campaign.features.select_related("published_by")
+        .annotate(entries_count=Count("items"))
+        .order_by("-iso_year", "-iso_week")
+    )

@@ -1,12 +1,388 @@
-"""Brand console pages."""
+"""Brand console pages: brands, campaigns, the moderation queue and the weekly feature.
+
+Every brand-scoped view starts with accounts.permissions.brand_for_member, so non-members get 404;
+the services check the role again. Views only translate forms to service calls and DomainError
+to form errors (next to the field) or to a message on the page.
+"""
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import ADMIN_ROLES, MODERATE_ROLES, READ_ROLES, Brand, Membership, User
+from accounts.permissions import brand_for_member, member_brand_ids
+from campaigns import services as campaign_services
+from campaigns.forms import CampaignForm
+from campaigns.models import Campaign
+from config.errors import DomainError
+from moderation import selectors, services
+from moderation.forms import DecisionForm, RemoveForm
+from submissions.models import Entry, EntryState
+from submissions.selectors import rendition_urls
+
+# Skipped entries, per brand, in the session. queue_claim_next always serves the oldest entry
+# nobody holds, so after "skip" (which releases the lease for other moderators) the same
+# moderator would be handed the same entry straight back. The queue view therefore remembers
+# what this moderator skipped and, when the claim returns one of those, releases it again and
+# says so instead of showing it. Moving on to the next newer entry needs the service to pass
+# over skipped ones (an `exclude` argument on queue_claim_next); until then the page offers to
+# review the skipped entries again.
+SKIPPED_SESSION_KEY = "console-skipped-%s"
+SKIPPED_MAX = 200
+CURATABLE_MAX = 120
+
+
+def _role_in(user: User, brand: Brand, roles: frozenset[str]) -> bool:
+    return brand.pk in member_brand_ids(user=user, roles=roles)
+
+
+def _picture(renditions: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The JPEG renditions as one <img> (smallest and largest at hand), plus a WebP srcset."""
+    jpegs = sorted((r for r in renditions if r["format"] == "jpeg"), key=lambda r: r["width"])
+    webps = sorted((r for r in renditions if r["format"] == "webp"), key=lambda r: r["width"])
+    if not jpegs:
+        return None
+    return {
+        "thumb": jpegs[0],
+        "largest": jpegs[-1],
+        "srcset": ", ".join(f"{r['url']} {r['width']}w" for r in jpegs),
+        "webp_srcset": ", ".join(f"{r['url']} {r['width']}w" for r in webps),
+    }
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    # Console pages carry signed links to private files and per-moderator state.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Brands and campaigns -----------------------------------------------------------------------
+@login_required
+@require_GET
+def console_home(request: HttpRequest) -> HttpResponse:
+    memberships = Membership.objects.filter(user=request.user).select_related("brand").order_by("brand__name")
+    return render(request, "moderation/console_home.html", {"memberships": memberships})
 
 
 @login_required
-def console_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "moderation/console_home.html")
+@require_GET
+def brand_home(request: HttpRequest, brand: str) -> HttpResponse:
+    brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=READ_ROLES)
+    now = timezone.now()
+    rows = []
+    for campaign in selectors.console_campaigns(brand=brand_obj):
+        if campaign.is_open(now):
+            status = ("open", _("Open"))
+        elif campaign.opens_at > now:
+            status = ("scheduled", _("Scheduled"))
+        else:
+            status = ("closed", _("Closed"))
+        rows.append({"campaign": campaign, "status": status})
+    return render(
+        request,
+        "moderation/console_brand.html",
+        {
+            "brand": brand_obj,
+            "rows": rows,
+            "can_admin": _role_in(request.user, brand_obj, ADMIN_ROLES),
+            "can_moderate": _role_in(request.user, brand_obj, MODERATE_ROLES),
+            "pending_count": selectors.queue_pending_count(brand=brand_obj),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_create(request: HttpRequest, brand: str) -> HttpResponse:
+    brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=ADMIN_ROLES)
+    return _campaign_form_page(request, brand_obj, campaign=None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request: HttpRequest, brand: str, slug: str) -> HttpResponse:
+    brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=ADMIN_ROLES)
+    campaign = selectors.campaign_of_brand(brand=brand_obj, slug=slug)
+    return _campaign_form_page(request, brand_obj, campaign=campaign)
+
+
+def _campaign_form_page(request: HttpRequest, brand: Brand, *, campaign: Campaign | None) -> HttpResponse:
+    initial = CampaignForm.initial_for(campaign) if campaign else {}
+    form = CampaignForm(request.POST if request.method == "POST" else None, initial=initial)
+    if form.is_bound and form.is_valid():
+        try:
+            if campaign is None:
+                saved = campaign_services.campaign_create(
+                    actor=request.user, brand=brand, guidelines=form.cleaned_data["guidelines"], **form.service_fields()
+                )
+            else:
+                # A fresh copy: the service sets the fields before validating, and on an error
+                # this page must still show (and post back to) the campaign as stored.
+                saved = campaign_services.campaign_update(
+                    actor=request.user,
+                    campaign=Campaign.objects.get(pk=campaign.pk),
+                    guidelines=form.cleaned_data["guidelines"],
+                    **form.service_fields(),
+                )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Saved %(hashtag)s.") % {"hashtag": saved.hashtag})
+            return redirect("console-brand", brand=brand.slug)
+    return render(
+        request,
+        "campaigns/console_form.html",
+        {"brand": brand, "campaign": campaign, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- The queue ------------------------------------------------------------------------------------
+def _skipped(request: HttpRequest, brand: Brand) -> list[str]:
+    return list(request.session.get(SKIPPED_SESSION_KEY % brand.pk, []))
+
+
+def _set_skipped(request: HttpRequest, brand: Brand, ids: list[str]) -> None:
+    request.session[SKIPPED_SESSION_KEY % brand.pk] = ids[-SKIPPED_MAX:]
+
+
+def _queue_page(
+    request: HttpRequest,
+    brand: Brand,
+    *,
+    entry: Entry | None,
+    form: DecisionForm | None = None,
+    front_skipped: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    context: dict[str, Any] = {
+        "brand": brand,
+        "entry": entry,
+        "front_skipped": front_skipped,
+        "pending_count": selectors.queue_pending_count(brand=brand),
+    }
+    if entry is not None:
+        guidelines = entry.campaign.guidelines.filter(active=True)
+        context["form"] = form or DecisionForm(guidelines=guidelines)
+        context["picture"] = _picture(rendition_urls(entry))
+    return _no_store(render(request, "moderation/console_queue.html", context, status=status))
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest, brand: str) -> HttpResponse:
+    """Claim the next entry for the moderator (or show the one already held) and show it."""
+    brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=MODERATE_ROLES)
+    if request.GET.get("skipped") == "review":
+        _set_skipped(request, brand_obj, [])
+        return redirect("console-queue", brand=brand_obj.slug)
+    entry = services.queue_claim_next(actor=request.user, brand=brand_obj)
+    front_skipped = False
+    if entry is not None and str(entry.pk) in _skipped(request, brand_obj):
+        # See SKIPPED_SESSION_KEY: hand the skipped entry back to the pool rather than show it.
+        services.queue_release(actor=request.user, entry_id=entry.pk)
+        entry, front_skipped = None, True
+    return _queue_page(request, brand_obj, entry=entry, front_skipped=front_skipped)
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, brand: str, entry_id: uuid.UUID) -> HttpResponse:
+    brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=MODERATE_ROLES)
+    entry = selectors.entry_of_brand(brand=brand_obj, entry_id=entry_id)
+    form = DecisionForm(request.POST, guidelines=entry.campaign.guidelines.filter(active=True))
+    back = redirect("console-queue", brand=brand_obj.slug)
+    if not form.is_valid():
+        if entry.state != EntryState.PENDING:
+            messages.error(
+                request, _("This entry is already %(state)s.") % {"state": entry.get_state_display().lower()}
+            )
+            return back
+        return _queue_page(request, brand_obj, entry=entry, form=form, status=400)
+    try:
+        decision = services.entry_decide(
+            actor=request.user,
+            entry_id=entry.pk,
+            action=form.cleaned_data["action"],
+            guideline_codes=form.cleaned_data["guidelines"],
+            note=form.cleaned_data["note"],
+        )
+    except DomainError as exc:
+        entry.refresh_from_db()
+        if exc.field in ("guidelines", "note") and entry.state == EntryState.PENDING:
+            form.add_error(exc.field, exc.message)
+            return _queue_page(request, brand_obj, entry=entry, form=form, status=400)
+        messages.error(request, exc.message)
+        return back
+    done = _("Approved") if decision.action == "approve" else _("Rejected")
+    messages.success(
+        request,
+        _("%(done)s the entry by %(name)s.") % {"done": done, "name": entry.author.public_name},
+    )
+    return back
+
+
+@login_required
+@require_POST
+def skip(request: HttpRequest, brand: str, entry_id: uuid.UUID) -> HttpResponse:
+    """Give the entry back to the pool and move on (see SKIPPED_SESSION_KEY)."""
+    brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=MODERATE_ROLES)
+    entry = selectors.entry_of_brand(brand=brand_obj, entry_id=entry_id)
+    services.queue_release(actor=request.user, entry_id=entry.pk)
+    _set_skipped(request, brand_obj, [*_skipped(request, brand_obj), str(entry.pk)])
+    messages.info(request, _("Skipped. Another moderator can take that entry."))
+    return redirect("console-queue", brand=brand_obj.slug)
+
+
+# --- The weekly feature ---------------------------------------------------------------------------
+def _feature_url(brand: Brand, campaign: Campaign, entry_id: uuid.UUID | None = None) -> str:
+    url = reverse("console-feature", kwargs={"brand": brand.slug, "slug": campaign.slug})
+    return f"{url}#entry-{entry_id}" if entry_id else url
+
+
+def _feature_page(
+    request: HttpRequest,
+    brand: Brand,
+    campaign: Campaign,
+    *,
+    remove_form: RemoveForm | None = None,
+    remove_entry_id: uuid.UUID | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    iso_year, iso_week = campaign.iso_week()
+    due_at = campaign.feature_due_at(iso_year, iso_week)
+    guidelines = list(campaign.guidelines.filter(active=True))
+    shortlist = list(selectors.shortlist_of_week(campaign=campaign, iso_year=iso_year, iso_week=iso_week))
+    shortlisted = {item.entry_id for item in shortlist}
+    curatable = list(selectors.entries_curatable(campaign=campaign)[: CURATABLE_MAX + 1])
+    entries = [
+        {
+            "entry": entry,
+            "picture": _picture(rendition_urls(entry)),
+            "shortlisted": entry.pk in shortlisted,
+            "remove_form": remove_form if entry.pk == remove_entry_id else RemoveForm(guidelines=guidelines),
+        }
+        for entry in curatable[:CURATABLE_MAX]
+    ]
+    features = list(selectors.features_of_campaign(campaign=campaign))
+    context = {
+        "brand": brand,
+        "campaign": campaign,
+        "week_label": f"{iso_year}-W{iso_week:02d}",
+        "due_at": due_at,
+        "due_passed": due_at <= timezone.now(),
+        "published_this_week": next((f for f in features if (f.iso_year, f.iso_week) == (iso_year, iso_week)), None),
+        "shortlist": [
+            {
+                "item": item,
+                "picture": _picture(rendition_urls(item.entry)),
+                "in_feature": position <= campaign.feature_count,
+                "position": position,
+            }
+            for position, item in enumerate(shortlist, start=1)
+        ],
+        "entries": entries,
+        "entries_truncated": len(curatable) > CURATABLE_MAX,
+        "features": features,
+        "can_moderate": _role_in(request.user, brand, MODERATE_ROLES),
+        "can_admin": _role_in(request.user, brand, ADMIN_ROLES),
+    }
+    return _no_store(render(request, "moderation/console_feature.html", context, status=status))
+
+
+@login_required
+@require_GET
+def feature(request: HttpRequest, brand: str, slug: str) -> HttpResponse:
+    brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=READ_ROLES)
+    campaign = selectors.campaign_of_brand(brand=brand_obj, slug=slug)
+    return _feature_page(request, brand_obj, campaign)
+
+
+def _curate(request: HttpRequest, brand: str, slug: str, entry_id: uuid.UUID) -> tuple[Brand, Campaign, Entry]:
+    brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=MODERATE_ROLES)
+    campaign = selectors.campaign_of_brand(brand=brand_obj, slug=slug)
+    entry = selectors.entry_of_brand(brand=brand_obj, entry_id=entry_id, campaign=campaign)
+    return brand_obj, campaign, entry
+
+
+@login_required
+@require_POST
+def shortlist(request: HttpRequest, brand: str, slug: str, entry_id: uuid.UUID) -> HttpResponse:
+    brand_obj, campaign, entry = _curate(request, brand, slug, entry_id)
+    try:
+        item = services.entry_shortlist(actor=request.user, entry_id=entry.pk)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Shortlisted for week %(week)s.") % {"week": f"{item.iso_year}-W{item.iso_week:02d}"},
+        )
+    return HttpResponseRedirect(_feature_url(brand_obj, campaign, entry.pk))
+
+
+@login_required
+@require_POST
+def unshortlist(request: HttpRequest, brand: str, slug: str, entry_id: uuid.UUID) -> HttpResponse:
+    brand_obj, campaign, entry = _curate(request, brand, slug, entry_id)
+    try:
+        services.entry_unshortlist(actor=request.user, entry_id=entry.pk)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Taken off this week's shortlist."))
+    return HttpResponseRedirect(_feature_url(brand_obj, campaign, entry.pk))
+
+
+@login_required
+@require_POST
+def remove(request: HttpRequest, brand: str, slug: str, entry_id: uuid.UUID) -> HttpResponse:
+    """Take down an approved or featured entry after a report, citing guidelines."""
+    brand_obj, campaign, entry = _curate(request, brand, slug, entry_id)
+    form = RemoveForm(request.POST, guidelines=campaign.guidelines.filter(active=True))
+    if form.is_valid():
+        try:
+            services.entry_remove(
+                actor=request.user,
+                entry_id=entry.pk,
+                guideline_codes=form.cleaned_data["guidelines"],
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as exc:
+            if exc.field not in form.fields:
+                messages.error(request, exc.message)
+                return HttpResponseRedirect(_feature_url(brand_obj, campaign, entry.pk))
+            form.add_error(exc.field, exc.message)
+        else:
+            messages.success(request, _("Removed the entry by %(name)s.") % {"name": entry.author.public_name})
+            return HttpResponseRedirect(_feature_url(brand_obj, campaign))
+    messages.error(request, _("The entry was not removed: see its form below."))
+    return _feature_page(request, brand_obj, campaign, remove_form=form, remove_entry_id=entry.pk, status=400)
+
+
+@login_required
+@require_POST
+def feature_publish(request: HttpRequest, brand: str, slug: str) -> HttpResponse:
+    brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=ADMIN_ROLES)
+    campaign = selectors.campaign_of_brand(brand=brand_obj, slug=slug)
+    try:
+        published = services.feature_publish(campaign=campaign, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Published the feature of week %(week)s with %(n)s entries.")
+            % {"week": published.week_label, "n": published.items.count()},
+        )
+    return HttpResponseRedirect(_feature_url(brand_obj, campaign))

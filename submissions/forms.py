@@ -10,10 +10,15 @@ class EntryForm(forms.Form):
     """The fan's upload form. Rules live in services.entry_create; this only collects input."""
 
     file = forms.FileField(
-        label=_("Photo"),
+        label=_("Photo or video"),
         required=False,
-        help_text=_("JPEG, PNG or WebP."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        help_text=_("Photos: JPEG, PNG, WebP, HEIC or GIF. Videos: MP4, MOV or WebM."),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": "image/jpeg,image/png,image/webp,image/heic,image/heif,image/gif,"
+                ".heic,.heif,video/mp4,video/quicktime,video/webm,.mov"
+            }
+        ),
     )
     caption = forms.CharField(
         label=_("Caption"),

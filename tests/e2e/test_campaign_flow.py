@@ -55,7 +55,7 @@ def test_fan_entry_goes_from_upload_to_the_embedded_gallery(
 
     fan.goto(f"{live_site}/c/movement-monday/")
     fan.get_by_role("link", name="Enter the challenge").click()
-    fan.get_by_label("Photo").set_input_files(
+    fan.get_by_label("Photo or video").set_input_files(
         {"name": "dance.jpg", "mimeType": "image/jpeg", "buffer": sample_photo(seed=21, with_gps=True)}
     )
     fan.get_by_label("Describe your picture").fill("A fan spinning in a kitchen")

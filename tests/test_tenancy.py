@@ -1,0 +1,197 @@
+"""The tenancy sweep: every brand-scoped console page and API route, walked by the wrong people.
+
+An outsider (admin of another brand) gets 404 everywhere, so they cannot even learn that a brand,
+campaign or entry exists. An analyst reads but cannot write: every write is refused (404/403) and
+changes nothing. A brand admin reaching each route (not 404) proves the route list is not stale.
+
+A new brand-scoped route only needs a new line in ROUTES; test_every_brand_scoped_route_is_swept
+fails until it has one.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+
+from accounts.models import User
+from campaigns.models import Campaign, Guideline
+from moderation.models import Decision, Feature, ShortlistItem
+from moderation.services import entry_decide, entry_shortlist
+from submissions.models import Entry
+from submissions.samples import sample_photo
+from submissions.services import entry_create, entry_process
+
+CAMPAIGN_FORM = {
+    "slug": "movement-monday",
+    "title": "Taken over",
+    "hashtag": "#MovementMonday",
+    "consent_terms": "Other terms.",
+    "guidelines": "evil: Only our rules now.",
+    "opens_at": "2030-03-01T10:00",
+    "time_zone": "UTC",
+    "feature_weekday": "0",
+    "feature_hour": "12",
+    "feature_count": "6",
+    "max_bytes": "20",
+    "max_pixels": "50000000",
+    "max_entries_per_fan": "5",
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # placeholders: {brand} {campaign} {pending} {approved} {shortlisted}
+    data: dict[str, Any] = field(default_factory=dict)
+    api: bool = False
+    # GETs are reads unless they change state (the console queue claims an entry).
+    writes: bool | None = None
+
+    @property
+    def is_write(self) -> bool:
+        return self.method != "GET" if self.writes is None else self.writes
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+C = "/console/{brand}"
+F = "/console/{brand}/campaigns/{campaign}/feature"
+ROUTES = [
+    # Console pages
+    Route("GET", C + "/"),
+    Route("GET", C + "/campaigns/new/"),
+    Route("POST", C + "/campaigns/new/", {**CAMPAIGN_FORM, "slug": "sneaky"}),
+    Route("GET", C + "/campaigns/{campaign}/edit/"),
+    Route("POST", C + "/campaigns/{campaign}/edit/", CAMPAIGN_FORM),
+    Route("GET", C + "/queue/", writes=True),
+    Route("POST", C + "/queue/{pending}/decide/", {"action": "approve"}),
+    Route("POST", C + "/queue/{pending}/skip/"),
+    Route("GET", F + "/"),
+    Route("POST", F + "/publish/"),
+    Route("POST", F + "/{approved}/shortlist/"),
+    Route("POST", F + "/{shortlisted}/unshortlist/"),
+    Route("POST", F + "/{approved}/remove/", {"guidelines": ["safe"]}),
+    # API
+    Route("GET", "/api/v1/brands/{brand}/queue/", api=True),
+    Route("POST", "/api/v1/brands/{brand}/queue/claim/", api=True),
+    Route("GET", "/api/v1/entries/{pending}/", api=True),
+    Route("POST", "/api/v1/entries/{pending}/decision/", {"action": "approve"}, api=True),
+    Route("POST", "/api/v1/entries/{approved}/shortlist/", api=True),
+    Route("DELETE", "/api/v1/entries/{shortlisted}/shortlist/", api=True),
+    Route("POST", "/api/v1/campaigns/{campaign}/features/publish/", api=True),
+]
+
+# API routes that are not brand-scoped: public reads, a fan's own entries, token login.
+NOT_BRAND_SCOPED = {
+    "api-token",
+    "api-campaigns",
+    "api-campaign",
+    "api-campaign-entries",
+    "api-campaign-featured",
+    "api-my-entries",
+    # A fan's own upload slots: scoped to their author (tests/submissions/test_direct_upload.py).
+    "api-campaign-uploads",
+    "api-upload-file",
+    "api-upload-complete",
+    "console-home",
+}
+
+
+def _entry(*, fan: User, campaign: Campaign, seed: int) -> Entry:
+    data = sample_photo(seed=seed, size=(320, 240))
+    entry = entry_create(
+        author=fan, campaign=campaign, upload=io.BytesIO(data), size=len(data), alt_text="A dancer", consent=True
+    )
+    entry_process(entry_id=entry.pk)
+    entry.refresh_from_db()
+    return entry
+
+
+@pytest.fixture
+def world(brand: Any, campaign: Campaign, moderator: User, fan: User) -> dict[str, str]:
+    """One campaign with a pending, an approved and a shortlisted entry."""
+    pending = _entry(fan=fan, campaign=campaign, seed=1)
+    approved = _entry(fan=fan, campaign=campaign, seed=2)
+    shortlisted = _entry(fan=fan, campaign=campaign, seed=3)
+    for entry in (approved, shortlisted):
+        entry_decide(actor=moderator, entry_id=entry.pk, action="approve")
+    entry_shortlist(actor=moderator, entry_id=shortlisted.pk)
+    return {
+        "brand": brand.slug,
+        "campaign": campaign.slug,
+        "pending": str(pending.pk),
+        "approved": str(approved.pk),
+        "shortlisted": str(shortlisted.pk),
+    }
+
+
+def snapshot() -> dict[str, Any]:
+    """Everything a brand-scoped write could change."""
+    return {
+        "entries": sorted(Entry.objects.values_list("pk", "state", "claimed_by_id", "claim_expires_at")),
+        "decisions": Decision.objects.count(),
+        "shortlist": sorted(ShortlistItem.objects.values_list("entry_id", "iso_year", "iso_week")),
+        "features": Feature.objects.count(),
+        "campaigns": sorted(Campaign.objects.values_list("slug", "title", "consent_version", "updated_at")),
+        "guidelines": sorted(Guideline.objects.values_list("campaign_id", "code", "text", "active")),
+    }
+
+
+def call(route: Route, user: User, world: dict[str, str], api: Any) -> Any:
+    path = route.path.format(**world)
+    if route.api:
+        client = api(user)
+        return getattr(client, route.method.lower())(path, route.data or None, format="json")
+    client = Client()
+    client.force_login(user)
+    return getattr(client, route.method.lower())(path, route.data)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_outsider_gets_404_and_analyst_cannot_write(
+    route: Route, world: dict[str, str], outsider: User, analyst: User, brand_admin: User, api: Any
+) -> None:
+    before = snapshot()
+    response = call(route, outsider, world, api)
+    assert response.status_code == 404, f"outsider: {route} gave {response.status_code}"
+    assert snapshot() == before, f"outsider changed something through {route}"
+
+    if route.is_write:
+        response = call(route, analyst, world, api)
+        assert response.status_code in (403, 404), f"analyst: {route} gave {response.status_code}"
+        assert snapshot() == before, f"analyst changed something through {route}"
+
+    # The route is real: a brand admin gets through (whatever the business answer is).
+    response = call(route, brand_admin, world, api)
+    assert response.status_code not in (404, 405), f"brand admin: {route} gave {response.status_code}"
+    assert response.status_code < 500
+
+
+def _route_names(resolver: URLResolver, prefix: str = "") -> list[tuple[str, str]]:
+    names = []
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            names += _route_names(pattern, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.append((pattern.name, prefix + str(pattern.pattern)))
+    return names
+
+
+def test_every_brand_scoped_route_is_swept() -> None:
+    """Each console page and each API route is either in ROUTES or declared not brand-scoped."""
+    dummy = {"brand": "b", "campaign": "c", **{k: str(uuid.uuid4()) for k in ("pending", "approved", "shortlisted")}}
+    swept = {resolve(route.path.format(**dummy)).url_name for route in ROUTES}
+    scoped = {
+        name
+        for name, route in _route_names(get_resolver())
+        if route.startswith(("console/", "api/v1/")) and name not in NOT_BRAND_SCOPED
+    }
+    assert scoped - swept == set(), "add these routes to ROUTES in tests/test_tenancy.py"
