@@ -163,3 +163,14 @@ def features_of_campaign(*, campaign: Campaign) -> QuerySet[Feature]:
         .annotate(entries_count=Count("items"))
         .order_by("-iso_year", "-iso_week")
     )
+
+
+def duplicate_flag(*, entry: Entry) -> dict[str, Any] | None:
+    """The automatic duplicate flag of an entry, with the earlier entry it repeats."""
+    flag = next((f for f in entry.flags if f.get("kind") == "duplicate"), None)
+    if flag is None or entry.duplicate_of_id is None:
+        return None
+    earlier = Entry.objects.filter(pk=entry.duplicate_of_id).first()
+    if earlier is None:
+        return None
+    return {"earlier": earlier, "exact": flag.get("exact", False), "distance": flag.get("distance", 0)}

@@ -48,15 +48,16 @@ def _locked_entry(*, actor: User, entry_id: uuid.UUID | str, roles: Iterable[str
     return entry
 
 
-def queue_claim_next(*, actor: User, brand: Brand) -> Entry | None:
+def queue_claim_next(*, actor: User, brand: Brand, exclude: Iterable[uuid.UUID | str] = ()) -> Entry | None:
     """Lease the oldest unclaimed pending entry of `brand` to `actor`, or None when none is left.
 
-    A moderator who already holds a live lease gets that entry again (a reload skips nothing).
+    A moderator who already holds a live lease gets that entry again (a reload skips nothing);
+    `exclude` passes over entries this moderator skipped.
     Concurrent moderators never get the same entry: rows are taken FOR UPDATE SKIP LOCKED.
     """
     require_brand_role(user=actor, brand_id=brand.pk, roles=MODERATE_ROLES)
     now = timezone.now()
-    pending = Entry.objects.filter(campaign__brand=brand, state=EntryState.PENDING)
+    pending = Entry.objects.filter(campaign__brand=brand, state=EntryState.PENDING).exclude(pk__in=list(exclude))
     with transaction.atomic():
         held = pending.filter(claimed_by=actor, claim_expires_at__gt=now).order_by("created_at").first()
         if held is not None:
@@ -173,6 +174,8 @@ def entry_shortlist(*, actor: User, entry_id: uuid.UUID | str) -> ShortlistItem:
         if entry.state != EntryState.APPROVED:
             raise Conflict(_("Only approved entries can be shortlisted."), field="entry")
         year, week = entry.campaign.iso_week()
+        if Feature.objects.filter(campaign=entry.campaign, iso_year=year, iso_week=week).exists():
+            raise Conflict(_("This week's feature is already published; shortlist again next week."), field="entry")
         item, _created = ShortlistItem.objects.get_or_create(
             entry=entry,
             iso_year=year,

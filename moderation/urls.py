@@ -14,6 +14,7 @@ urlpatterns = [
     path("<slug:brand>/queue/", views.queue, name="console-queue"),
     path("<slug:brand>/queue/<uuid:entry_id>/decide/", views.decide, name="console-decide"),
     path("<slug:brand>/queue/<uuid:entry_id>/skip/", views.skip, name="console-skip"),
+    path("<slug:brand>/entries/<uuid:entry_id>/original/", views.original, name="console-original"),
     path(feature, views.feature, name="console-feature"),
     path(f"{feature}publish/", views.feature_publish, name="console-feature-publish"),
     path(f"{feature}<uuid:entry_id>/shortlist/", views.shortlist, name="console-shortlist"),

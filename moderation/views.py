@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,14 +29,11 @@ from moderation import selectors, services
 from moderation.forms import DecisionForm, RemoveForm
 from submissions.models import Entry, EntryState
 from submissions.selectors import rendition_urls
+from submissions.storage import private_url
 
-# Skipped entries, per brand, in the session. queue_claim_next always serves the oldest entry
-# nobody holds, so after "skip" (which releases the lease for other moderators) the same
-# moderator would be handed the same entry straight back. The queue view therefore remembers
-# what this moderator skipped and, when the claim returns one of those, releases it again and
-# says so instead of showing it. Moving on to the next newer entry needs the service to pass
-# over skipped ones (an `exclude` argument on queue_claim_next); until then the page offers to
-# review the skipped entries again.
+# Skipped entries, per brand, in the session. "Skip" releases the lease for other moderators;
+# the claim then passes over what this moderator skipped (queue_claim_next(exclude=...)), and
+# when only skipped entries are left the page offers to review them again.
 SKIPPED_SESSION_KEY = "console-skipped-%s"
 SKIPPED_MAX = 200
 CURATABLE_MAX = 120
@@ -174,7 +171,10 @@ def _queue_page(
     if entry is not None:
         guidelines = entry.campaign.guidelines.filter(active=True)
         context["form"] = form or DecisionForm(guidelines=guidelines)
-        context["picture"] = _picture(rendition_urls(entry))
+        renditions = rendition_urls(entry)
+        context["picture"] = _picture(renditions)
+        context["video"] = next((r for r in renditions if r["format"] == "mp4"), None)
+        context["duplicate"] = selectors.duplicate_flag(entry=entry)
     return _no_store(render(request, "moderation/console_queue.html", context, status=status))
 
 
@@ -186,12 +186,9 @@ def queue(request: HttpRequest, brand: str) -> HttpResponse:
     if request.GET.get("skipped") == "review":
         _set_skipped(request, brand_obj, [])
         return redirect("console-queue", brand=brand_obj.slug)
-    entry = services.queue_claim_next(actor=request.user, brand=brand_obj)
-    front_skipped = False
-    if entry is not None and str(entry.pk) in _skipped(request, brand_obj):
-        # See SKIPPED_SESSION_KEY: hand the skipped entry back to the pool rather than show it.
-        services.queue_release(actor=request.user, entry_id=entry.pk)
-        entry, front_skipped = None, True
+    skipped = _skipped(request, brand_obj)
+    entry = services.queue_claim_next(actor=request.user, brand=brand_obj, exclude=skipped)
+    front_skipped = entry is None and bool(skipped) and selectors.queue_pending_count(brand=brand_obj) > 0
     return _queue_page(request, brand_obj, entry=entry, front_skipped=front_skipped)
 
 
@@ -386,3 +383,12 @@ def feature_publish(request: HttpRequest, brand: str, slug: str) -> HttpResponse
             % {"week": published.week_label, "n": published.items.count()},
         )
     return HttpResponseRedirect(_feature_url(brand_obj, campaign))
+
+
+@login_required
+@require_GET
+def original(request: HttpRequest, brand: str, entry_id: uuid.UUID) -> HttpResponse:
+    """Moderators open an entry's private original (metadata intact) via a short-lived link."""
+    brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=MODERATE_ROLES)
+    entry = get_object_or_404(Entry, pk=entry_id, campaign__brand=brand_obj)
+    return _no_store(redirect(private_url(entry.original)))

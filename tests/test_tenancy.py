@@ -73,6 +73,7 @@ ROUTES = [
     Route("GET", C + "/queue/", writes=True),
     Route("POST", C + "/queue/{pending}/decide/", {"action": "approve"}),
     Route("POST", C + "/queue/{pending}/skip/"),
+    Route("GET", C + "/entries/{pending}/original/"),
     Route("GET", F + "/"),
     Route("POST", F + "/publish/"),
     Route("POST", F + "/{approved}/shortlist/"),
