@@ -90,6 +90,17 @@ class CampaignForm(forms.Form):
         help_text=_("Width × height; 50000000 is 50 megapixels."),
     )
     max_entries_per_fan = forms.IntegerField(label=_("Entries per fan"), min_value=1, initial=5)
+    max_entries_per_fan_per_day = forms.IntegerField(
+        label=_("Entries per fan per day"), min_value=1, initial=3, help_text=_("Counted over the last 24 hours.")
+    )
+    accepts_photos = forms.BooleanField(label=_("Accept photos"), required=False, initial=True)
+    accepts_videos = forms.BooleanField(
+        label=_("Accept videos"),
+        required=False,
+        initial=True,
+        help_text=_("MP4, MOV or WebM; converted to a web video of at most 720p."),
+    )
+    max_video_seconds = forms.IntegerField(label=_("Longest video (seconds)"), min_value=1, max_value=600, initial=60)
     embed_origins = forms.CharField(
         label=_("Embed origins"),
         required=False,
@@ -120,6 +131,10 @@ class CampaignForm(forms.Form):
             "max_bytes": (Decimal(campaign.max_bytes) / MB).quantize(Decimal("0.1")),
             "max_pixels": campaign.max_pixels,
             "max_entries_per_fan": campaign.max_entries_per_fan,
+            "max_entries_per_fan_per_day": campaign.max_entries_per_fan_per_day,
+            "accepts_photos": campaign.accepts_photos,
+            "accepts_videos": campaign.accepts_videos,
+            "max_video_seconds": campaign.max_video_seconds,
             "embed_origins": campaign.embed_origins,
         }
 
@@ -134,6 +149,8 @@ class CampaignForm(forms.Form):
                     data[key] = timezone.make_naive(data[key]).replace(tzinfo=tz)
         if data.get("max_bytes") is not None:
             data["max_bytes"] = int(data["max_bytes"] * MB)
+        if not data.get("accepts_photos") and not data.get("accepts_videos"):
+            self.add_error("accepts_photos", _("Accept photos, videos or both."))
         return data
 
     def service_fields(self) -> dict[str, Any]:

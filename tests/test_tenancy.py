@@ -41,6 +41,10 @@ CAMPAIGN_FORM = {
     "max_bytes": "20",
     "max_pixels": "50000000",
     "max_entries_per_fan": "5",
+    "max_entries_per_fan_per_day": "3",
+    "accepts_photos": "on",
+    "accepts_videos": "on",
+    "max_video_seconds": "60",
 }
 
 

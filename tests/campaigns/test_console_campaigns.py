@@ -34,6 +34,9 @@ def form_data(**overrides: Any) -> dict[str, Any]:
         "max_bytes": "2.5",
         "max_pixels": "20000000",
         "max_entries_per_fan": "3",
+        "max_entries_per_fan_per_day": "2",
+        "accepts_photos": "on",
+        "max_video_seconds": "30",
         "embed_origins": "https://band.example",
     }
     data.update(overrides)
@@ -58,6 +61,8 @@ def test_admin_creates_a_campaign_with_its_guidelines(client: Client, brand_admi
     assert (campaign.feature_weekday, campaign.feature_hour, campaign.feature_count) == (6, 18, 4)
     assert campaign.max_bytes == int(2.5 * 1024 * 1024)
     assert campaign.max_entries_per_fan == 3
+    assert campaign.max_entries_per_fan_per_day == 2
+    assert (campaign.accepts_photos, campaign.accepts_videos, campaign.max_video_seconds) == (True, False, 30)
 
 
 def test_opening_times_are_read_in_the_campaigns_time_zone(client: Client, brand_admin: User) -> None:
@@ -148,3 +153,12 @@ def test_campaign_of_another_brand_cannot_be_edited_through_this_brand(
     CampaignFactory(brand=other_brand, slug="rival-challenge")
     response = login(client, brand_admin).get("/console/northern-lights/campaigns/rival-challenge/edit/")
     assert response.status_code == 404
+
+
+def test_a_campaign_must_accept_photos_or_videos(client: Client, brand_admin: User) -> None:
+    client.force_login(brand_admin)
+    data = {k: v for k, v in form_data().items() if k != "accepts_photos"}
+    response = client.post("/console/northern-lights/campaigns/new/", data)
+    assert response.status_code == 400
+    assert "Accept photos, videos or both." in response.content.decode()
+    assert not Campaign.objects.exists()
