@@ -70,12 +70,16 @@ def feature_document(*, campaign: Campaign) -> dict[str, Any]:
     doc["entries"] = [
         {
             "id": str(entry.pk),
+            "kind": entry.kind,
             "caption": entry.caption,
             "alt_text": entry.alt_text,
             "creator": entry.author.public_name,
             "permalink": entry_permalink(entry),
             "width": entry.width,
             "height": entry.height,
+            "duration": entry.duration_seconds,
+            "placeholder": entry.placeholder,
+            "dominant_color": entry.dominant_color,
             "renditions": public_renditions(entry),
         }
         for entry in entries

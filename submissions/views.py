@@ -75,6 +75,7 @@ def entry_detail(request: HttpRequest, entry_id: str) -> HttpResponse:
         {
             "entry": entry,
             "largest": largest,
+            "video": next((r for r in renditions if r["format"] == "mp4"), None),
             "jpeg_srcset": ", ".join(f"{r['url']} {r['width']}w" for r in jpegs),
             "webp_srcset": ", ".join(f"{r['url']} {r['width']}w" for r in webps),
             "rejection": selectors.rejection_of(entry),

@@ -199,3 +199,24 @@ def test_photo_with_a_video_appended_becomes_a_clean_photo(fan: Any, campaign: A
     assert entry.kind == "photo"
     for data in private_bytes(entry).values():
         assert b"ftypmp42" not in data
+
+
+@pytest.mark.usefixtures("ffmpeg")
+def test_approved_video_plays_on_its_page_and_is_in_the_feature_document(
+    client: Any, fan: Any, moderator: Any, campaign: Any, tmp_path: Path
+) -> None:
+    from moderation.selectors import feature_document
+    from moderation.services import entry_decide, entry_shortlist, feature_publish
+
+    entry = submit(fan, campaign, sample_video(tmp_path / "v.mov"))
+    entry_decide(actor=moderator, entry_id=entry.pk, action="approve")
+    html = client.get(f"/e/{entry.pk}/").content.decode()
+    assert "<video" in html
+    assert 'type="video/mp4"' in html
+    entry_shortlist(actor=moderator, entry_id=entry.pk)
+    feature_publish(campaign=campaign)
+    doc = feature_document(campaign=campaign)["entries"][0]
+    assert doc["kind"] == "video"
+    assert doc["duration"] == pytest.approx(2.0, abs=0.2)
+    assert doc["placeholder"].startswith("data:image/webp;base64,")
+    assert {r["format"] for r in doc["renditions"]} == {"mp4", "jpeg", "webp"}

@@ -17,6 +17,8 @@
     ".ff-week{color:#555;font-size:.85em}",
     ".ff-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(160px,1fr));gap:10px;margin:0;padding:0;list-style:none}",
     ".ff-item{margin:0}",
+    ".ff-item picture{position:relative;display:block}",
+    ".ff-play{position:absolute;left:6px;bottom:6px;background:rgba(0,0,0,.72);color:#fff;font-size:.75em;padding:2px 6px;border-radius:4px}",
     ".ff-item img{display:block;width:100%;height:auto;aspect-ratio:1/1;object-fit:cover;border-radius:8px;background:#eee}",
     ".ff-cap{margin:6px 0 0;font-size:.9em;overflow-wrap:anywhere}",
     ".ff-by{display:block;color:#555;font-size:.85em}",
@@ -37,6 +39,8 @@
 
   function picture(entry) {
     var jpeg = pick(entry.renditions || [], "jpeg");
+    var colour = /^#[0-9a-f]{6}$/i.test(entry.dominant_color || "") ? entry.dominant_color : "#eeeeee";
+    var placeholder = /^data:image\/webp;base64,[A-Za-z0-9+\/=]+$/.test(entry.placeholder || "") ? entry.placeholder : "";
     var webp = pick(entry.renditions || [], "webp");
     var fallback = jpeg[Math.min(1, jpeg.length - 1)] || webp[0];
     var pic = document.createElement("picture");
@@ -60,7 +64,16 @@
     img.alt = entry.alt_text || "";
     img.loading = "lazy";
     img.decoding = "async";
+    img.style.backgroundColor = colour;
+    if (placeholder) {
+      img.style.backgroundImage = "url(" + placeholder + ")";
+      img.style.backgroundSize = "cover";
+    }
     pic.appendChild(img);
+    if (entry.kind === "video") {
+      var badge = el("span", "ff-play", "\u25B6 video");
+      pic.appendChild(badge);
+    }
     return pic;
   }
 
