@@ -18,6 +18,7 @@ from campaigns.models import Campaign
 from config.errors import Conflict, DomainError
 from submissions import media, video
 from submissions.models import ALT_TEXT_MAX, CAPTION_MAX, Entry, EntryKind, EntryState, Rendition
+from submissions.signals import entry_left_public
 from submissions.storage import private_storage, public_storage
 
 log = logging.getLogger(__name__)
@@ -269,6 +270,8 @@ def entry_withdraw(*, actor: User, entry: Entry) -> Entry:
         entry_transition(entry=entry, to=EntryState.WITHDRAWN)
         if was_public:
             entry_unpublish_renditions(entry=entry)
+            withdrawn = entry
+            transaction.on_commit(lambda: entry_left_public.send(sender=Entry, entry=withdrawn))
     return entry
 
 

@@ -104,3 +104,16 @@ def test_removing_a_featured_entry_rewrites_the_document(moderator: Any, fan: An
 def test_publish_command_without_due_features_prints_nothing(campaign: Any, capsys: Any) -> None:
     call_command("publish_features")
     assert capsys.readouterr().out == ""
+
+
+def test_author_withdrawing_a_featured_entry_takes_it_out_of_the_gallery(
+    moderator: Any, fan: Any, campaign: Any
+) -> None:
+    from submissions.services import entry_withdraw
+
+    entry = approved_entry(author=fan, campaign=campaign, moderator=moderator)
+    entry_shortlist(actor=moderator, entry_id=entry.pk)
+    call_command("publish_features", "--campaign", campaign.slug, "--now")
+    entry_withdraw(actor=fan, entry=entry)
+    with public_storage().open("features/movement-monday.json") as fh:
+        assert json.loads(fh.read())["entries"] == []
