@@ -81,6 +81,14 @@ class EntryOut(serializers.ModelSerializer):
         return selectors.rejection_of(entry)
 
 
+def created_entry_response(entry: Entry, request: Request) -> Response:
+    """201 when the entry is already processed (tasks in-process), 202 while it still is."""
+    entry.refresh_from_db()
+    waiting = entry.state in (EntryState.UPLOADED, EntryState.PROCESSING)
+    code = status.HTTP_202_ACCEPTED if waiting else status.HTTP_201_CREATED
+    return Response(EntryOut(entry, context={"request": request}).data, status=code)
+
+
 class CampaignEntries(APIView):
     """Submit an entry: multipart `file`, `caption`, `alt_text`, `consent`."""
 
@@ -102,13 +110,7 @@ class CampaignEntries(APIView):
             alt_text=data.validated_data.get("alt_text", ""),
             consent=data.validated_data["consent"],
         )
-        entry.refresh_from_db()
-        code = (
-            status.HTTP_202_ACCEPTED
-            if entry.state in (EntryState.UPLOADED, EntryState.PROCESSING)
-            else status.HTTP_201_CREATED
-        )
-        return Response(EntryOut(entry, context={"request": request}).data, status=code)
+        return created_entry_response(entry, request)
 
 
 class MyEntries(generics.ListAPIView):
@@ -215,10 +217,4 @@ class UploadComplete(APIView):
         data = UploadCompleteIn(data=request.data)
         data.is_valid(raise_exception=True)
         entry = uploads.upload_slot_complete(author=request.user, slot_id=slot_id, **data.validated_data)
-        entry.refresh_from_db()
-        code = (
-            status.HTTP_202_ACCEPTED
-            if entry.state in (EntryState.UPLOADED, EntryState.PROCESSING)
-            else status.HTTP_201_CREATED
-        )
-        return Response(EntryOut(entry, context={"request": request}).data, status=code)
+        return created_entry_response(entry, request)
