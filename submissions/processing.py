@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from submissions import media, traits, video
 from submissions.models import Entry, EntryKind, EntryState, Rendition
@@ -27,7 +30,9 @@ from submissions.storage import private_storage
 
 log = logging.getLogger(__name__)
 POSTER_MAX_PIXELS = video.MAX_VIDEO_SIDE * video.MAX_VIDEO_SIDE
-UNPROCESSABLE = _("We could not process this file. Please try another one.")
+# Failures of the storage or the network around it: worth retrying, never the file's fault.
+STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
+UNPROCESSABLE = gettext_lazy("We could not process this file. Please try another one.")
 
 
 @dataclass
@@ -67,6 +72,13 @@ def process_entry(*, entry_id: uuid.UUID | str) -> Entry | None:
         except media.MediaRejected as exc:
             return entry_reject_unprocessable(entry_id=entry.pk, reason=str(exc))
         names = _store(entry=entry, outcome=outcome)
+    except STORAGE_ERRORS:
+        # The storage failed, not the file: this delivery does not count towards the poison
+        # limit, and the task retries with backoff (submissions.tasks).
+        Entry.objects.filter(pk=entry.pk, processing_attempts__gt=0).update(
+            processing_attempts=F("processing_attempts") - 1
+        )
+        raise
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

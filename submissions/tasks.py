@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
 from submissions import services
+from submissions.processing import STORAGE_ERRORS
 
 
 @shared_task(
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(OSError, ConnectionError),
-    dont_autoretry_for=(ImproperlyConfigured,),
+    autoretry_for=STORAGE_ERRORS,
     retry_backoff=5,
     retry_backoff_max=300,
     max_retries=5,

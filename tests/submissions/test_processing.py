@@ -86,3 +86,41 @@ def test_sweeper_leaves_fresh_entries_alone(fan: Any, campaign: Any) -> None:
     entry = uploaded(fan, campaign)
     Entry.objects.filter(pk=entry.pk).update(state="processing")
     assert requeue_stuck_entries() == 0
+
+
+def test_storage_outage_is_retried_without_counting_towards_the_poison_limit(
+    fan: Any, campaign: Any, monkeypatch: Any
+) -> None:
+    from submissions import processing
+
+    entry = uploaded(fan, campaign)
+    real = processing._process_photo
+
+    def storage_down(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("storage unreachable")
+
+    monkeypatch.setattr(processing, "_process_photo", storage_down)
+    for _ in range(MAX_PROCESSING_ATTEMPTS + 2):
+        with pytest.raises(ConnectionError):
+            entry_process(entry_id=entry.pk)
+    entry.refresh_from_db()
+    assert entry.state == "processing"
+    assert entry.processing_attempts == 0
+
+    monkeypatch.setattr(processing, "_process_photo", real)
+    entry_process(entry_id=entry.pk)
+    entry.refresh_from_db()
+    assert entry.state == "pending"
+    assert entry.processing_attempts == 1
+
+
+def test_processing_task_retries_storage_errors_with_backoff() -> None:
+    from submissions.tasks import process_entry
+
+    from botocore.exceptions import EndpointConnectionError
+
+    assert issubclass(ConnectionError, tuple(process_entry.autoretry_for))
+    assert issubclass(EndpointConnectionError, tuple(process_entry.autoretry_for))
+    assert process_entry.retry_backoff
+    assert process_entry.acks_late
+    assert process_entry.reject_on_worker_lost
