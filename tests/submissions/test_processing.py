@@ -115,9 +115,9 @@ def test_storage_outage_is_retried_without_counting_towards_the_poison_limit(
 
 
 def test_processing_task_retries_storage_errors_with_backoff() -> None:
-    from submissions.tasks import process_entry
-
     from botocore.exceptions import EndpointConnectionError
+
+    from submissions.tasks import process_entry
 
     assert issubclass(ConnectionError, tuple(process_entry.autoretry_for))
     assert issubclass(EndpointConnectionError, tuple(process_entry.autoretry_for))
