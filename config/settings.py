@@ -170,7 +170,8 @@ if USE_S3:
             },
         },
         "public": {
-            "BACKEND": "storages.backends.s3.S3Storage",
+            # Sets Cache-Control per object: short for feature documents, an hour for renditions.
+            "BACKEND": "submissions.storage_backends.PublicS3Storage",
             "OPTIONS": {
                 **_s3_common,
                 "bucket_name": S3_PUBLIC_BUCKET,
@@ -178,7 +179,6 @@ if USE_S3:
                 "file_overwrite": True,
                 "custom_domain": _public_domain or None,
                 "url_protocol": env.str("S3_PUBLIC_URL_PROTOCOL", default="https:"),
-                "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
             },
         },
     }

@@ -17,6 +17,7 @@ from django.views.static import serve
 from campaigns.models import Campaign
 from moderation.selectors import feature_document_cached
 from submissions.storage import public_storage
+from submissions.storage_backends import DOCUMENT_CACHE, RENDITION_CACHE
 
 DOC_SLUG_PLACEHOLDER = "__FANFARE_SLUG__"
 
@@ -66,8 +67,5 @@ def public_media(request: HttpRequest, path: str) -> HttpResponse:
         raise Http404 from exc
     response["Access-Control-Allow-Origin"] = "*"
     response["X-Content-Type-Options"] = "nosniff"
-    if path.endswith(".json"):
-        response["Cache-Control"] = "public, max-age=60"
-    else:
-        response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["Cache-Control"] = DOCUMENT_CACHE if path.startswith("features/") else RENDITION_CACHE
     return response
