@@ -26,17 +26,24 @@ def entry_decided(*, decision_id: int) -> None:
     decision = Decision.objects.select_related("entry__author", "entry__campaign").get(pk=decision_id)
     entry, campaign = decision.entry, decision.entry.campaign
     link = f"{settings.SITE_URL}{reverse('my-entries')}"
+    names = {"hashtag": campaign.hashtag, "title": campaign.title}
+    # Templates are filled before any text people wrote is appended: a "%" in a note or a
+    # guideline must reach the fan as it is.
     if decision.action == DecisionAction.APPROVE:
-        subject = _("Your %(hashtag)s entry is approved") % {"hashtag": campaign.hashtag}
-        body = _("Good news: your entry to %(title)s is now visible on the campaign page.\n\n%(link)s")
+        subject = _("Your %(hashtag)s entry is approved") % names
+        parts = [_("Good news: your entry to %(title)s is now visible on the campaign page.") % names]
     else:
         rules = "\n".join(f"- {g.number}. {g.text}" for g in decision.guidelines.order_by("number"))
-        subject = _("Your %(hashtag)s entry was not accepted") % {"hashtag": campaign.hashtag}
-        body = _("Your entry to %(title)s does not follow these guidelines:\n") + rules
+        if decision.action == DecisionAction.REMOVE:
+            subject = _("Your %(hashtag)s entry was removed") % names
+            parts = [_("Your entry to %(title)s was taken down after a report. It does not follow:") % names, rules]
+        else:
+            subject = _("Your %(hashtag)s entry was not accepted") % names
+            parts = [_("Your entry to %(title)s does not follow these guidelines:") % names, rules]
         if decision.note:
-            body += "\n\n" + _("Moderator's note: ") + decision.note
-        body += "\n\n%(link)s"
-    _send(to=entry.author.email, subject=subject, body=body % {"title": campaign.title, "link": link})
+            parts.append(_("Moderator's note:") + " " + decision.note)
+    parts.append(link)
+    _send(to=entry.author.email, subject=subject, body="\n\n".join(parts))
 
 
 def feature_published(*, feature_id: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Brand
 from campaigns.models import Campaign
@@ -178,3 +180,13 @@ def duplicate_flag(*, entry: Entry) -> dict[str, Any] | None:
     if earlier is None:
         return None
     return {"earlier": earlier, "exact": flag.get("exact", False), "distance": flag.get("distance", 0)}
+
+
+def shortlist_week(*, campaign: Campaign, now: dt.datetime | None = None) -> tuple[int, int]:
+    """The ISO week whose feature moderators are building now: this week until its feature is
+    due (or published), then the next one. Weeks are the campaign's own (its time zone)."""
+    now = now or timezone.now()
+    year, week = campaign.iso_week(now)
+    if now >= campaign.feature_due_at(year, week) or campaign.features.filter(iso_year=year, iso_week=week).exists():
+        year, week = campaign.iso_week(now + dt.timedelta(days=7))
+    return year, week

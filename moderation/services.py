@@ -26,7 +26,7 @@ from campaigns.models import Campaign, Guideline
 from config.errors import Conflict, DomainError
 from moderation import notifications
 from moderation.models import Decision, DecisionAction, Feature, FeatureEntry, ShortlistItem
-from moderation.selectors import feature_document, feature_document_forget
+from moderation.selectors import feature_document, feature_document_forget, shortlist_week
 from submissions.models import Entry, EntryState
 from submissions.services import entry_publish_renditions, entry_transition, entry_unpublish_renditions
 from submissions.storage import public_storage
@@ -168,14 +168,15 @@ def entry_remove(
 
 
 def entry_shortlist(*, actor: User, entry_id: uuid.UUID | str) -> ShortlistItem:
-    """Propose an approved entry for this week's feature (idempotent within the week)."""
+    """Propose an approved entry for the feature being built (see selectors.shortlist_week).
+
+    Idempotent within that week.
+    """
     with transaction.atomic():
         entry = _locked_entry(actor=actor, entry_id=entry_id, roles=MODERATE_ROLES)
         if entry.state != EntryState.APPROVED:
             raise Conflict(_("Only approved entries can be shortlisted."), field="entry")
-        year, week = entry.campaign.iso_week()
-        if Feature.objects.filter(campaign=entry.campaign, iso_year=year, iso_week=week).exists():
-            raise Conflict(_("This week's feature is already published; shortlist again next week."), field="entry")
+        year, week = shortlist_week(campaign=entry.campaign)
         item, _created = ShortlistItem.objects.get_or_create(
             entry=entry,
             iso_year=year,
@@ -188,7 +189,7 @@ def entry_shortlist(*, actor: User, entry_id: uuid.UUID | str) -> ShortlistItem:
 def entry_unshortlist(*, actor: User, entry_id: uuid.UUID | str) -> None:
     with transaction.atomic():
         entry = _locked_entry(actor=actor, entry_id=entry_id, roles=MODERATE_ROLES)
-        year, week = entry.campaign.iso_week()
+        year, week = shortlist_week(campaign=entry.campaign)
         ShortlistItem.objects.filter(entry=entry, iso_year=year, iso_week=week).delete()
 
 
@@ -199,7 +200,8 @@ def feature_publish(
     iso_year: int | None = None,
     iso_week: int | None = None,
 ) -> Feature:
-    """Publish a week's feature from its shortlist, exactly once per campaign and ISO week.
+    """Publish a week's feature from its shortlist, exactly once per campaign and ISO week (by default
+    the week being built, see selectors.shortlist_week).
 
     `actor` is None for the scheduled publication; a person must be an admin of the brand.
     Featured fans are told; the widget's static document is rewritten after commit.
@@ -207,7 +209,7 @@ def feature_publish(
     if actor is not None:
         require_brand_role(user=actor, brand_id=campaign.brand_id, roles=ADMIN_ROLES)
     if iso_year is None or iso_week is None:
-        iso_year, iso_week = campaign.iso_week()
+        iso_year, iso_week = shortlist_week(campaign=campaign)
     label = f"{iso_year}-W{iso_week:02d}"
     with transaction.atomic():
         # Serialises publishers of one campaign (beat, command, API) so the check below holds.

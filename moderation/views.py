@@ -256,7 +256,7 @@ def _feature_page(
     remove_entry_id: uuid.UUID | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    iso_year, iso_week = campaign.iso_week()
+    iso_year, iso_week = selectors.shortlist_week(campaign=campaign)
     due_at = campaign.feature_due_at(iso_year, iso_week)
     guidelines = list(campaign.guidelines.filter(active=True))
     shortlist = list(selectors.shortlist_of_week(campaign=campaign, iso_year=iso_year, iso_week=iso_week))

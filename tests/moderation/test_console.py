@@ -287,7 +287,9 @@ def test_entry_of_another_brand_cannot_be_decided_through_this_brand(
 
 # --- The weekly feature -------------------------------------------------------------------------------
 def test_feature_page_shows_the_week_and_when_it_is_due(client: Client, moderator: User, campaign: Campaign) -> None:
-    year, week = campaign.iso_week()
+    from moderation.selectors import shortlist_week
+
+    year, week = shortlist_week(campaign=campaign)
     response = login(client, moderator).get(FEATURE)
     assert response.status_code == 200
     assert f"{year}-W{week:02d}".encode() in response.content

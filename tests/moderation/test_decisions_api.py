@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 
 from moderation.models import Decision, Feature
+from moderation.selectors import shortlist_week
 from submissions.models import Entry
 from tests.helpers import approved_entry, pending_entry
 
@@ -170,7 +171,7 @@ def test_shortlist_and_publish_features_entries(
     entry = approved_entry(author=fan, campaign=campaign, moderator=moderator)
     response = api(moderator).post(f"/api/v1/entries/{entry.pk}/shortlist/")
     assert response.status_code == 201
-    year, week = campaign.iso_week()
+    year, week = shortlist_week(campaign=campaign)
     assert response.json()["week"] == f"{year}-W{week:02d}"
 
     published = api(brand_admin).post("/api/v1/campaigns/movement-monday/features/publish/")
@@ -221,3 +222,10 @@ def test_unshortlisting_takes_entry_out_of_the_feature(
 def test_garbage_entry_id_is_404(api: Any, moderator: Any) -> None:
     assert decide(api(moderator), type("E", (), {"pk": "not-a-uuid"})(), action="approve").status_code == 404
     assert api(None).get("/api/v1/entries/not-a-uuid/").status_code == 404
+
+
+def test_note_with_a_percent_sign_reaches_the_fan_as_written(api: Any, moderator: Any, fan: Any, campaign: Any) -> None:
+    entry = pending_entry(author=fan, campaign=campaign)
+    response = decide(api(moderator), entry, action="reject", guidelines=["song"], note="100% off topic %(x)s")
+    assert response.status_code == 201
+    assert "100% off topic %(x)s" in mail.outbox[-1].body

@@ -117,3 +117,25 @@ def test_author_withdrawing_a_featured_entry_takes_it_out_of_the_gallery(
     entry_withdraw(actor=fan, entry=entry)
     with public_storage().open("features/movement-monday.json") as fh:
         assert json.loads(fh.read())["entries"] == []
+
+
+def test_shortlisting_builds_this_weeks_feature_until_it_is_due_then_next_weeks(campaign: Any) -> None:
+    from moderation.selectors import shortlist_week
+
+    campaign.feature_weekday, campaign.feature_hour = 0, 12  # Mondays 12:00 Berlin
+    campaign.save()
+    monday_morning = dt.datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)  # 2026-W49
+    wednesday = dt.datetime(2026, 12, 2, 15, 0, tzinfo=BERLIN)
+    assert shortlist_week(campaign=campaign, now=monday_morning) == (2026, 49)
+    assert shortlist_week(campaign=campaign, now=wednesday) == (2026, 50)
+
+
+def test_entry_shortlisted_after_the_due_hour_waits_for_next_weeks_feature(
+    moderator: Any, fan: Any, campaign: Any
+) -> None:
+    entry = approved_entry(author=fan, campaign=campaign, moderator=moderator)
+    item = entry_shortlist(actor=moderator, entry_id=entry.pk)
+    due = campaign.feature_due_at(item.iso_year, item.iso_week)
+    assert due > timezone.now()  # never a week whose publication has already passed
+    assert features_publish_due(now=timezone.now()) == []
+    assert [f.week_label for f in features_publish_due(now=due)] == [f"{item.iso_year}-W{item.iso_week:02d}"]
