@@ -19,6 +19,7 @@ import logging
 import uuid
 from typing import Any, BinaryIO
 
+from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 
 SLOT_LIFETIME = dt.timedelta(minutes=10)
 COMPLETE_WITHIN = dt.timedelta(hours=1)
-HEAD_BYTES = 64 * 1024
+HEAD_BYTES = 256 * 1024  # each ranged read while probing
 CONTENT_TYPES = {
     EntryKind.PHOTO: {"image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", "image/gif"},
     EntryKind.VIDEO: {"video/mp4", "video/quicktime", "video/webm"},
@@ -131,23 +132,80 @@ def upload_slot_receive(*, author: User, slot_id: uuid.UUID | str, upload: Binar
     storage.save(slot.key, File(upload, name=slot.key))
 
 
-def _read_head(name: str) -> bytes:
-    storage = private_storage()
-    if settings.USE_S3:
-        client = storage.connection.meta.client
-        obj = client.get_object(Bucket=storage.bucket_name, Key=name, Range=f"bytes=0-{HEAD_BYTES - 1}")
-        return obj["Body"].read()
-    with storage.open(name, "rb") as fh:
-        return fh.read(HEAD_BYTES)
+class _S3RangeReader(io.RawIOBase):
+    """A seekable, read-only view of one version of an S3 object, fetched by byte ranges on demand.
+
+    Lets the probe read just the headers it needs (however long the metadata before them) without
+    downloading the whole upload into the web process. `etag` pins the version that was checked.
+    """
+
+    def __init__(self, *, client: Any, bucket: str, key: str, size: int, etag: str) -> None:
+        self._client, self._bucket, self._key, self._size, self._etag = client, bucket, key, size, etag
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        if self._pos >= self._size or not len(buffer):
+            return 0
+        end = min(self._pos + len(buffer), self._size) - 1
+        body = self._client.get_object(
+            Bucket=self._bucket, Key=self._key, Range=f"bytes={self._pos}-{end}", IfMatch=self._etag
+        )["Body"].read()
+        buffer[: len(body)] = body
+        self._pos += len(body)
+        return len(body)
 
 
-def _move(source: str, target: str) -> str:
+def _stat(name: str) -> tuple[int, str]:
+    """Size and version tag of a stored upload (HEAD on S3; the ETag is empty locally)."""
     storage = private_storage()
     if settings.USE_S3:
-        client = storage.connection.meta.client
-        client.copy_object(
-            Bucket=storage.bucket_name, Key=target, CopySource={"Bucket": storage.bucket_name, "Key": source}
+        head = storage.connection.meta.client.head_object(Bucket=storage.bucket_name, Key=name)
+        return int(head["ContentLength"]), str(head["ETag"])
+    return storage.size(name), ""
+
+
+def _open_for_probe(name: str, *, size: int, etag: str) -> BinaryIO:
+    storage = private_storage()
+    if settings.USE_S3:
+        raw = _S3RangeReader(
+            client=storage.connection.meta.client, bucket=storage.bucket_name, key=name, size=size, etag=etag
         )
+        return io.BufferedReader(raw, buffer_size=HEAD_BYTES)  # type: ignore[return-value]
+    return storage.open(name, "rb")
+
+
+def _move(source: str, target: str, *, etag: str) -> str:
+    """Take the checked upload out of quarantine; refuses if it changed since (a reused POST)."""
+    storage = private_storage()
+    if settings.USE_S3:
+        client = storage.connection.meta.client
+        try:
+            client.copy_object(
+                Bucket=storage.bucket_name,
+                Key=target,
+                CopySource={"Bucket": storage.bucket_name, "Key": source},
+                CopySourceIfMatch=etag,
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412"):
+                raise DomainError(
+                    _("The file changed while we checked it; please send it again."), field="file"
+                ) from exc
+            raise
         storage.delete(source)
         return target
     with storage.open(source, "rb") as fh:
@@ -178,9 +236,10 @@ def upload_slot_complete(
         if not storage.exists(slot.key):
             raise DomainError(_("We did not receive the file; please send it again."), field="file")
         try:
-            size = storage.size(slot.key)
+            size, etag = _stat(slot.key)
             check_size(campaign=campaign, size=size)
-            info = probe_upload(campaign=campaign, head=io.BytesIO(_read_head(slot.key)))
+            with _open_for_probe(slot.key, size=size, etag=etag) as head:
+                info = probe_upload(campaign=campaign, head=head)
             if info.kind != slot.kind:
                 raise DomainError(
                     _("You chose to send a %(declared)s but the file is a %(real)s.")
@@ -191,7 +250,11 @@ def upload_slot_complete(
             storage.delete(slot.key)  # nothing half-made: a retry finds no file and says so
             raise
         entry_id = uuid.uuid4()
-        stored = _move(slot.key, original_key(campaign=campaign, entry_id=entry_id, fmt=info.format))
+        try:
+            stored = _move(slot.key, original_key(campaign=campaign, entry_id=entry_id, fmt=info.format), etag=etag)
+        except DomainError:
+            storage.delete(slot.key)
+            raise
 
         def mark_used(entry: Entry) -> None:
             slot.completed_at = timezone.now()
@@ -212,7 +275,10 @@ def upload_slot_complete(
 
 
 def upload_slots_sweep(*, now: dt.datetime | None = None) -> int:
-    """Delete quarantine objects of slots that expired unused or were completed (reused POSTs)."""
+    """Delete what is left in quarantine by slots past their time, then the slots themselves.
+
+    Their presigned POSTs expired long before, so nothing can arrive at those keys again.
+    """
     now = now or timezone.now()
     storage = private_storage()
     stale = UploadSlot.objects.filter(expires_at__lt=now - COMPLETE_WITHIN)
@@ -221,5 +287,5 @@ def upload_slots_sweep(*, now: dt.datetime | None = None) -> int:
         if storage.exists(slot.key):
             storage.delete(slot.key)
             count += 1
-    stale.filter(completed_at__isnull=True).delete()
+    stale.delete()
     return count

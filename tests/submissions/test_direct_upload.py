@@ -66,8 +66,9 @@ def test_completing_twice_is_a_conflict(api: Any, fan: Any, campaign: Any) -> No
     send(client, slot, data)  # reusing the POST: S3 takes it into quarantine, Fanfare refuses it
     assert complete(client, slot).status_code == 409
     assert Entry.objects.count() == 1
+    key = UploadSlot.objects.get().key
     upload_slots_sweep(now=timezone.now() + dt.timedelta(hours=3))
-    assert not private_storage().exists(UploadSlot.objects.get().key)  # no orphan left behind
+    assert not private_storage().exists(key)  # no orphan left behind
 
 
 def test_completion_for_a_file_never_uploaded_is_refused(api: Any, fan: Any, campaign: Any) -> None:
@@ -140,3 +141,34 @@ def test_other_fans_cannot_use_my_slot(api: Any, fan: Any, other_fan: Any, campa
     slot = ask_slot(api(fan), size=len(data)).json()
     send(api(fan), slot, data)
     assert complete(api(other_fan), slot).status_code == 404
+
+
+def test_photo_whose_header_comes_after_large_metadata_is_accepted(api: Any, fan: Any, campaign: Any) -> None:
+    """Edited exports and portrait-mode photos carry hundreds of KB before the picture's size."""
+    import io
+
+    from PIL import Image
+
+    im = Image.open(io.BytesIO(sample_photo(seed=45, size=(800, 600))))
+    out = io.BytesIO()
+    im.save(out, "JPEG", icc_profile=bytes(range(256)) * 2000)  # ~500 KB of APP2 before SOF
+    data = out.getvalue()
+    assert len(data) > 400_000
+    client = api(fan)
+    slot = ask_slot(client, size=len(data)).json()
+    send(client, slot, data)
+    response = complete(client, slot)
+    assert response.status_code in (201, 202), response.content
+    assert Entry.objects.get().state == "pending"
+
+
+def test_sweeper_forgets_old_slots_once_their_quarantine_is_clear(api: Any, fan: Any, campaign: Any) -> None:
+    client = api(fan)
+    data = sample_photo(seed=46)
+    slot = ask_slot(client, size=len(data)).json()
+    send(client, slot, data)
+    complete(client, slot)
+    ask_slot(client, size=len(data))  # never used
+    upload_slots_sweep(now=timezone.now() + dt.timedelta(hours=3))
+    assert not UploadSlot.objects.exists()
+    assert Entry.objects.count() == 1  # the entry made from a slot stays
