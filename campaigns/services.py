@@ -125,8 +125,16 @@ def campaign_create(*, actor: User, brand: Brand, guidelines: str, **fields: Any
 
 
 def campaign_update(*, actor: User, campaign: Campaign, guidelines: str, **fields: Any) -> Campaign:
-    """Edit a campaign. Changing the consent terms raises their version: later entries record it."""
+    """Edit a campaign. Changing the consent terms raises their version: later entries record it.
+
+    The slug is fixed (the widget's document and embeds are addressed by it).
+    """
     require_brand_role(user=actor, brand_id=campaign.brand_id, roles=ADMIN_ROLES)
+    if fields.get("slug", campaign.slug) != campaign.slug:
+        raise DomainError(
+            _("The address cannot change once the campaign exists: embedded galleries and links use it."),
+            field="slug",
+        )
     rules = parse_guidelines(guidelines)
     old_terms = campaign.consent_terms
     for key, value in fields.items():

@@ -116,6 +116,10 @@ def campaign_edit(request: HttpRequest, brand: str, slug: str) -> HttpResponse:
 def _campaign_form_page(request: HttpRequest, brand: Brand, *, campaign: Campaign | None) -> HttpResponse:
     initial = CampaignForm.initial_for(campaign) if campaign else {}
     form = CampaignForm(request.POST if request.method == "POST" else None, initial=initial)
+    if campaign is not None:
+        # Embedded galleries and shared links use the address: it is fixed once the campaign exists.
+        form.fields["slug"].disabled = True
+        form.fields["slug"].help_text = _("Fixed: embedded galleries and shared links use it.")
     if form.is_bound and form.is_valid():
         try:
             if campaign is None:

@@ -162,3 +162,15 @@ def test_a_campaign_must_accept_photos_or_videos(client: Client, brand_admin: Us
     assert response.status_code == 400
     assert "Accept photos, videos or both." in response.content.decode()
     assert not Campaign.objects.exists()
+
+
+def test_campaign_address_is_fixed_once_it_exists(client: Client, brand_admin: User, campaign: Campaign) -> None:
+    from campaigns.services import campaign_update, guidelines_as_text
+    from config.errors import DomainError
+
+    response = login(client, brand_admin).post(EDIT, form_data(slug="renamed", title="Still here"))
+    assert response.status_code == 302  # the disabled field keeps the stored address
+    campaign.refresh_from_db()
+    assert (campaign.slug, campaign.title) == ("movement-monday", "Still here")
+    with pytest.raises(DomainError, match="address cannot change"):
+        campaign_update(actor=brand_admin, campaign=campaign, guidelines=guidelines_as_text(campaign), slug="x")
