@@ -7,7 +7,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from moderation.models import FeatureEntry
-from moderation.services import feature_document_write
+from moderation.services import queue_feature_document
 from submissions.models import Entry
 from submissions.signals import entry_left_public
 
@@ -16,4 +16,4 @@ from submissions.signals import entry_left_public
 def rewrite_feature_document(*, entry: Entry, **kwargs: Any) -> None:
     """A featured entry left public view: the widget's document must stop showing it."""
     if FeatureEntry.objects.filter(entry=entry).exists():
-        feature_document_write(campaign=entry.campaign)
+        queue_feature_document(campaign=entry.campaign)

@@ -158,11 +158,13 @@ def entry_remove(
         decision.guidelines.set(guidelines)
         was_featured = entry.state == EntryState.FEATURED
         entry_transition(entry=entry, to=EntryState.REMOVED)
-        entry_unpublish_renditions(entry=entry)
+        # Files go after the commit: a rolled-back removal must not leave an approved entry without them.
+        removed = entry
+        transaction.on_commit(lambda: entry_unpublish_renditions(entry=removed))
         ShortlistItem.objects.filter(entry=entry).delete()
         campaign = entry.campaign
         if was_featured:
-            transaction.on_commit(lambda: feature_document_write(campaign=campaign))
+            transaction.on_commit(lambda: queue_feature_document(campaign=campaign))
         transaction.on_commit(lambda: notifications.entry_decided(decision_id=decision.pk))
     return decision
 
@@ -234,7 +236,7 @@ def feature_publish(
         for position, item in enumerate(items, start=1):
             FeatureEntry.objects.create(feature=feature, entry=item.entry, position=position)
             entry_transition(entry=item.entry, to=EntryState.FEATURED)
-        transaction.on_commit(lambda: feature_document_write(campaign=campaign))
+        transaction.on_commit(lambda: queue_feature_document(campaign=campaign))
         transaction.on_commit(lambda: notifications.feature_published(feature_id=feature.pk))
     return feature
 
@@ -260,7 +262,23 @@ def features_publish_due(*, now: dt.datetime | None = None) -> list[Feature]:
             published.append(feature_publish(campaign=campaign, iso_year=year, iso_week=week))
         except DomainError as exc:  # includes Conflict: another publisher was first
             log.info("Feature of %s not published: %s", campaign.slug, exc.message)
+        except Exception:  # one campaign's failure must not hold up the others; the next run retries
+            log.exception("Feature of %s could not be published", campaign.slug)
     return published
+
+
+def queue_feature_document(*, campaign: Campaign) -> None:
+    """Rewrite the widget's document in a task that retries storage errors; without a broker,
+    write it here and now rather than leave the gallery stale."""
+    from moderation.tasks import write_feature_document
+
+    try:
+        write_feature_document.delay(campaign.pk)
+    except Exception:
+        if write_feature_document.app.conf.task_always_eager:
+            raise
+        log.exception("Could not queue the feature document of %s; writing it now", campaign.slug)
+        feature_document_write(campaign=campaign)
 
 
 def feature_document_name(campaign: Campaign) -> str:

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from campaigns.models import Campaign
 from moderation import services
+from submissions.processing import STORAGE_ERRORS
 
 
 @shared_task
 def publish_due_features() -> list[str]:
     """Publish each campaign's weekly feature once it is due (Celery beat, every 5 minutes)."""
     return [str(feature) for feature in services.features_publish_due()]
+
+
+@shared_task(acks_late=True, autoretry_for=STORAGE_ERRORS, retry_backoff=5, retry_backoff_max=300, max_retries=10)
+def write_feature_document(campaign_id: int) -> str | None:
+    """Write a campaign's static feature document (idempotent: the latest feature, every time)."""
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    return services.feature_document_write(campaign=campaign) if campaign else None

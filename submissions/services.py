@@ -269,8 +269,8 @@ def entry_withdraw(*, actor: User, entry: Entry) -> Entry:
         was_public = entry.is_public
         entry_transition(entry=entry, to=EntryState.WITHDRAWN)
         if was_public:
-            entry_unpublish_renditions(entry=entry)
             withdrawn = entry
+            transaction.on_commit(lambda: entry_unpublish_renditions(entry=withdrawn))
             transaction.on_commit(lambda: entry_left_public.send(sender=Entry, entry=withdrawn))
     return entry
 

@@ -139,3 +139,27 @@ def test_entry_shortlisted_after_the_due_hour_waits_for_next_weeks_feature(
     assert due > timezone.now()  # never a week whose publication has already passed
     assert features_publish_due(now=timezone.now()) == []
     assert [f.week_label for f in features_publish_due(now=due)] == [f"{item.iso_year}-W{item.iso_week:02d}"]
+
+
+def test_one_campaign_failing_to_publish_does_not_hold_up_the_others(
+    moderator: Any, fan: Any, campaign: Any, brand: Any, monkeypatch: Any
+) -> None:
+    from moderation import services
+    from tests.factories import CampaignFactory
+
+    other = CampaignFactory(brand=brand, slug="spin-sunday", hashtag="#SpinSunday")
+    for c, seed in ((campaign, 1), (other, 2)):
+        entry = approved_entry(author=fan, campaign=c, moderator=moderator, seed=seed)
+        entry_shortlist(actor=moderator, entry_id=entry.pk)
+    real = services.feature_publish
+
+    def flaky(*, campaign: Any, **kwargs: Any) -> Any:
+        if campaign.slug == "movement-monday":
+            raise ConnectionError("database hiccup")
+        return real(campaign=campaign, **kwargs)
+
+    monkeypatch.setattr(services, "feature_publish", flaky)
+    item = ShortlistItem.objects.filter(campaign=other).get()
+    due = max(c.feature_due_at(item.iso_year, item.iso_week) for c in (campaign, other))
+    published = features_publish_due(now=due + dt.timedelta(hours=1))
+    assert [f.campaign.slug for f in published] == ["spin-sunday"]
