@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -94,6 +96,7 @@ class Command(BaseCommand):
             feature_hour=18,
             feature_count=6,
             max_entries_per_fan=5,
+            max_entries_per_fan_per_day=5,
         )
 
     def _entries(self, campaign: Campaign, users: dict[str, User]) -> None:
@@ -135,3 +138,26 @@ class Command(BaseCommand):
                 campaign=campaign, entry=entry, iso_year=year, iso_week=week, added_by=moderator
             )
         feature_publish(campaign=campaign, iso_year=year, iso_week=week)
+        self._video_entry(campaign, fans[0])
+
+    def _video_entry(self, campaign: Campaign, fan: User) -> None:
+        """One video waiting in the queue, when this machine has ffmpeg to make it."""
+        from submissions import video
+        from submissions.samples import sample_video
+        from submissions.services import entry_create, entry_process
+
+        if not video.available():
+            self.stdout.write("ffmpeg is not installed: the demo has no video entry.")
+            return
+        with tempfile.TemporaryDirectory() as tmp:
+            data = sample_video(Path(tmp) / "dance.mov", seconds=3, size=(720, 1280))
+        entry = entry_create(
+            author=fan,
+            campaign=campaign,
+            upload=io.BytesIO(data),
+            size=len(data),
+            caption="Full routine, take three!",
+            alt_text="A test-pattern video standing in for a fan's dance",
+            consent=True,
+        )
+        entry_process(entry_id=entry.pk)
