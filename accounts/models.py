@@ -45,8 +45,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def public_name(self) -> str:
-        """The name shown next to a fan's entries: never the e-mail address."""
-        return self.display_name or self.email.split("@", 1)[0]
+        """The name shown next to a fan's entries: never the e-mail address, nor any part of it."""
+        return self.display_name or str(_("A fan"))
 
 
 class Brand(models.Model):

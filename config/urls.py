@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
+from accounts import api as accounts_api
 from campaigns import api as campaigns_api
 from moderation import api as moderation_api
 from submissions import api as submissions_api
@@ -12,7 +12,7 @@ from widget import api as widget_api
 from widget import views as widget_views
 
 api_v1 = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", accounts_api.TokenObtain.as_view(), name="api-token"),
     path("campaigns/", campaigns_api.CampaignList.as_view(), name="api-campaigns"),
     path("campaigns/<slug:slug>/", campaigns_api.CampaignDetail.as_view(), name="api-campaign"),
     path("campaigns/<slug:slug>/entries/", submissions_api.CampaignEntries.as_view(), name="api-campaign-entries"),

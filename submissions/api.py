@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -200,7 +201,9 @@ class UploadFile(APIView):
 
     @extend_schema(request={"multipart/form-data": EntryIn}, responses={204: None})
     def post(self, request: Request, slot_id: str) -> Response:
-        upload = request.data.get("file")
+        # A plain text field named `file` counts as no file: the service then refuses it (400, `file`).
+        sent = request.data.get("file")
+        upload = sent if isinstance(sent, UploadedFile) else None
         uploads.upload_slot_receive(
             author=request.user, slot_id=slot_id, upload=upload, size=upload.size if upload is not None else 0
         )

@@ -71,3 +71,20 @@ def test_campaign_detail_has_guidelines_and_terms_version(client: Any, campaign:
 
 def test_unknown_campaign_is_404(client: Any) -> None:
     assert client.get("/api/v1/campaigns/nope/").status_code == 404
+
+
+def test_huge_limit_is_capped_instead_of_failing(client: Any, brand: Any) -> None:
+    CampaignFactory(brand=brand, slug="open-now")
+    CampaignFactory(brand=brand, slug="open-too")
+    response = client.get("/api/v1/campaigns/", {"limit": "100000000000000000000", "offset": "1"})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 1
+    assert "limit=200" in response.json()["previous"]  # the page size actually used
+
+
+def test_huge_offset_gives_an_empty_page_instead_of_failing(client: Any, brand: Any) -> None:
+    CampaignFactory(brand=brand, slug="open-now")
+    response = client.get("/api/v1/campaigns/", {"offset": "100000000000000000000"})
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+    assert response.json()["results"] == []

@@ -19,11 +19,21 @@ function contentTypeOf(file) {
   return TYPES_BY_EXTENSION[ext] || "application/octet-stream";
 }
 
-function showErrors(errors) {
+// Field errors go next to their field; a bare `detail` (403, 404, 429…) or a body that is not
+// JSON at all (a proxy's 502, a 500 page) goes next to the file field, so something is always said.
+function errorsToShow(errors, status) {
+  const body = errors && typeof errors === "object" ? errors : {};
+  const fields = Object.fromEntries(Object.entries(body).filter(([field]) => field !== "detail"));
+  if (Object.keys(fields).length) return fields; // a DomainError's `detail` repeats its field message
+  if (typeof body.detail === "string" && body.detail) return { file: [body.detail] };
+  const code = status ? ` (HTTP ${status})` : "";
+  return { file: [`Something went wrong${code}. Reload the page and try again.`] };
+}
+
+function showErrors(errors, status) {
   form.querySelectorAll(".js-error").forEach((node) => node.remove());
   let first = null;
-  for (const [field, messages] of Object.entries(errors)) {
-    if (field === "detail") continue;
+  for (const [field, messages] of Object.entries(errorsToShow(errors, status))) {
     const input = form.querySelector(`[name=${CSS.escape(field)}]`) || form.querySelector("[name=file]");
     const list = document.createElement("ul");
     list.className = "errorlist js-error";
@@ -66,7 +76,7 @@ function sendBytes(target, file, onProgress) {
       if (xhr.status < 300) return resolve();
       let errors = { file: ["The upload was refused. Please try again."] };
       try { errors = JSON.parse(xhr.responseText); } catch (_) { /* S3 answers in XML */ }
-      reject(Object.assign(new Error("upload"), { errors }));
+      reject(Object.assign(new Error("upload"), { errors, status: xhr.status }));
     });
     xhr.addEventListener("error", () => reject(Object.assign(new Error("network"), {
       errors: { file: ["The upload failed. Check your connection and try again."] },
@@ -115,7 +125,7 @@ if (form && window.fetch && window.FormData) {
     } catch (error) {
       box.hidden = true;
       button.disabled = false;
-      showErrors(error.errors || { file: ["Something went wrong. Please try again."] });
+      showErrors(error.errors, error.status); // no errors (e.g. offline): the generic message
     }
   });
 }

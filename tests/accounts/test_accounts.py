@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core import mail
 from django.http import Http404
+from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from accounts.permissions import brand_for_member
@@ -22,7 +24,12 @@ pytestmark = pytest.mark.django_db
 def test_fan_signs_up_with_email_and_must_verify_it(client: Any) -> None:
     response = client.post(
         "/accounts/signup/",
-        {"email": "New.Fan@Example.test", "password1": "a-long-dance-password", "password2": "a-long-dance-password"},
+        {
+            "email": "New.Fan@Example.test",
+            "display_name": "New Fan",
+            "password1": "a-long-dance-password",
+            "password2": "a-long-dance-password",
+        },
     )
     assert response.status_code == 302
     assert User.objects.filter(email="new.fan@example.test").exists()
@@ -41,12 +48,38 @@ def test_fan_signs_up_with_email_and_must_verify_it(client: Any) -> None:
     assert client.get("/me/entries/").status_code == 200
 
 
-def test_user_display_name_defaults_to_the_part_before_the_at(client: Any) -> None:
+def test_signup_asks_for_the_public_name_and_uses_it(client: Any) -> None:
+    form = client.get("/accounts/signup/").content.decode()
+    assert "Name shown with your entries" in form
     client.post(
+        "/accounts/signup/",
+        {
+            "email": "moves@example.test",
+            "display_name": "Kitchen Dancer",
+            "password1": "a-long-dance-password",
+            "password2": "a-long-dance-password",
+        },
+    )
+    user = User.objects.get(email="moves@example.test")
+    assert user.public_name == "Kitchen Dancer"
+    assert "moves" not in user.public_name
+
+
+def test_signup_without_a_public_name_is_refused(client: Any) -> None:
+    response = client.post(
         "/accounts/signup/",
         {"email": "moves@example.test", "password1": "a-long-dance-password", "password2": "a-long-dance-password"},
     )
-    assert User.objects.get(email="moves@example.test").public_name == "moves"
+    assert response.status_code == 200
+    assert response.context["form"].errors["display_name"]
+    assert not User.objects.filter(email="moves@example.test").exists()
+
+
+def test_user_without_a_display_name_never_shows_the_email() -> None:
+    user = User.objects.create_user("moves@example.test", "a-long-dance-password")
+    assert user.public_name == "A fan"
+    assert "moves" not in user.public_name
+    assert "example" not in user.public_name
 
 
 def test_permission_helper_gives_outsiders_404(brand: Any, brand_admin: Any, outsider: Any, fan: Any) -> None:
@@ -57,11 +90,29 @@ def test_permission_helper_gives_outsiders_404(brand: Any, brand_admin: Any, out
 
 
 def test_api_token_for_integrators(client: Any, fan: Any) -> None:
+    EmailAddress.objects.create(user=fan, email=fan.email, verified=True, primary=True)
     response = client.post("/api/v1/auth/token/", {"username": fan.email, "password": "correct-horse-battery-staple"})
     assert response.status_code == 200
     token = response.json()["token"]
     mine = client.get("/api/v1/me/entries/", HTTP_AUTHORIZATION=f"Token {token}")
     assert mine.status_code == 200
+
+
+def test_api_token_is_refused_until_the_email_is_verified(client: Any, fan: Any) -> None:
+    EmailAddress.objects.create(user=fan, email=fan.email, verified=False, primary=True)
+    response = client.post("/api/v1/auth/token/", {"username": fan.email, "password": "correct-horse-battery-staple"})
+    assert response.status_code == 400
+    assert response.json() == {"email": ["Verify your e-mail address first: we sent you a link."]}
+    assert not Token.objects.filter(user=fan).exists()
+
+
+def test_api_token_attempts_are_throttled(client: Any, fan: Any) -> None:
+    for _ in range(10):
+        response = client.post("/api/v1/auth/token/", {"username": fan.email, "password": "a-wrong-guess"})
+        assert response.status_code == 400
+    response = client.post("/api/v1/auth/token/", {"username": fan.email, "password": "a-wrong-guess"})
+    assert response.status_code == 429
+    assert not Token.objects.filter(user=fan).exists()
 
 
 def test_check_deploy_is_clean_with_production_values(tmp_path: Path) -> None:

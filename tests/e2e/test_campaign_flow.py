@@ -38,6 +38,7 @@ def test_fan_entry_goes_from_upload_to_the_embedded_gallery(
     fan = fan_ctx.new_page()
     fan.goto(f"{live_site}/accounts/signup/")
     fan.get_by_label(re.compile("^Email")).fill("dancer@example.test")
+    fan.get_by_label(re.compile("^Name shown with your entries")).fill("Kitchen Dancer")
     fan.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
     fan.get_by_label(re.compile(r"^Password \(again\)")).fill(PASSWORD)
     fan.get_by_role("button", name=re.compile("Sign Up", re.I)).click()
@@ -64,6 +65,7 @@ def test_fan_entry_goes_from_upload_to_the_embedded_gallery(
     fan.get_by_role("button", name="Send my entry").click()
     fan.wait_for_url(re.compile(r"/e/[0-9a-f-]{36}/$"))
     fan.get_by_text("In review").first.wait_for()
+    fan.get_by_text(re.compile("^by Kitchen Dancer")).wait_for()  # the chosen name, not the e-mail
     entry = Entry.objects.get()
     assert entry.state == "pending"
 

@@ -379,10 +379,11 @@ def test_removing_after_a_report_needs_a_guideline(
 
 
 def test_moderator_removes_an_entry_after_a_report(
-    client: Client, moderator: User, fan: User, campaign: Campaign
+    client: Client, moderator: User, fan: User, campaign: Campaign, django_capture_on_commit_callbacks: Any
 ) -> None:
     entry = approved(author=fan, campaign=campaign, moderator=moderator)
-    response = login(client, moderator).post(f"{FEATURE}{entry.pk}/remove/", {"guidelines": ["own-work"]})
+    with django_capture_on_commit_callbacks(execute=True):  # public files go after the commit
+        response = login(client, moderator).post(f"{FEATURE}{entry.pk}/remove/", {"guidelines": ["own-work"]})
     assert response.status_code == 302
     entry.refresh_from_db()
     assert entry.state == "removed"

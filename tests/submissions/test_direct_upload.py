@@ -172,3 +172,11 @@ def test_sweeper_forgets_old_slots_once_their_quarantine_is_clear(api: Any, fan:
     upload_slots_sweep(now=timezone.now() + dt.timedelta(hours=3))
     assert not UploadSlot.objects.exists()
     assert Entry.objects.count() == 1  # the entry made from a slot stays
+
+
+def test_file_sent_as_a_text_field_is_refused_naming_the_field(api: Any, fan: Any, campaign: Any) -> None:
+    client = api(fan)
+    slot = ask_slot(client).json()
+    response = client.post(f"/api/v1/uploads/{slot['id']}/file/", {"file": "not a file"}, format="multipart")
+    assert response.status_code == 400
+    assert "file" in response.json()
