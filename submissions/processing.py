@@ -86,7 +86,10 @@ def process_entry(*, entry_id: uuid.UUID | str) -> Entry | None:
     with transaction.atomic():
         entry = Entry.objects.select_for_update().get(pk=entry.pk)
         if entry.state != EntryState.PROCESSING:
-            return entry  # another delivery finished first
+            if entry.state == EntryState.WITHDRAWN:  # the fan took it back meanwhile: keep nothing
+                for row in names:
+                    private_storage().delete(row["name"])
+            return entry  # otherwise another delivery finished first
         entry.renditions.all().delete()
         Rendition.objects.bulk_create(Rendition(entry=entry, **row) for row in names)
         entry.width, entry.height = outcome.width, outcome.height

@@ -184,9 +184,15 @@ def entry_create_from_stored(
     alt_text: str,
     on_created: Callable[[Entry], None] | None = None,
 ) -> Entry:
-    """Record the entry for an original already in private storage; the file goes if this fails."""
+    """Record the entry for an original already in private storage; the file goes if this fails.
+
+    The fan's row is locked while the limits are checked again, so two uploads finishing at the
+    same moment cannot both squeeze under them.
+    """
     try:
         with transaction.atomic():
+            User.objects.select_for_update().filter(pk=author.pk).first()
+            check_can_enter(author=author, campaign=campaign, kind=info.kind)
             entry = Entry.objects.create(
                 id=entry_id,
                 campaign=campaign,

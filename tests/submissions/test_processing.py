@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import uuid
 from typing import Any
 
 import pytest
@@ -124,3 +125,49 @@ def test_processing_task_retries_storage_errors_with_backoff() -> None:
     assert process_entry.retry_backoff
     assert process_entry.acks_late
     assert process_entry.reject_on_worker_lost
+
+
+def test_entry_withdrawn_while_processing_keeps_no_renditions(fan: Any, campaign: Any, monkeypatch: Any) -> None:
+    from submissions import processing
+    from submissions.services import entry_withdraw
+
+    entry = uploaded(fan, campaign)
+    real_store = processing._store
+
+    def withdraw_midway(*, entry: Entry, outcome: Any) -> Any:
+        names = real_store(entry=entry, outcome=outcome)
+        entry_withdraw(actor=fan, entry=entry)
+        return names
+
+    monkeypatch.setattr(processing, "_store", withdraw_midway)
+    entry_process(entry_id=entry.pk)
+    entry.refresh_from_db()
+    assert entry.state == "withdrawn"
+    assert not entry.renditions.exists()
+    assert private_storage().listdir(f"renditions/{entry.pk}")[1] == []
+
+
+def test_limits_are_checked_again_when_the_entry_is_recorded(fan: Any, campaign: Any) -> None:
+    """An upload that passed the checks while another finished is refused, and its file goes."""
+    from config.errors import DomainError
+    from submissions import media
+    from submissions.services import entry_create_from_stored
+
+    campaign.max_entries_per_fan = 1
+    campaign.save()
+    uploaded(fan, campaign)
+    stored = private_storage().save("originals/late.jpeg", io.BytesIO(sample_photo(seed=13)))
+    probe = media.Probe(kind="photo", format="jpeg", width=100, height=100)
+    with pytest.raises(DomainError, match="most it allows"):
+        entry_create_from_stored(
+            entry_id=uuid.uuid4(),
+            author=fan,
+            campaign=campaign,
+            stored=stored,
+            size=10,
+            info=probe,
+            caption="",
+            alt_text="a",
+        )
+    assert not private_storage().exists(stored)
+    assert Entry.objects.count() == 1
