@@ -12,20 +12,38 @@ from submissions.samples import sample_photo
 from submissions.services import entry_create, entry_process
 
 
-def pending_entry(*, author: User, campaign: Campaign, seed: int = 1, caption: str = "My moves") -> Entry:
-    """An entry that went through processing and waits in the moderation queue."""
-    data = sample_photo(seed=seed, size=(640, 480))
-    entry = entry_create(
+def uploaded_entry(
+    *,
+    author: User,
+    campaign: Campaign,
+    data: bytes | None = None,
+    caption: str = "My moves",
+    alt_text: str = "A fan dancing",
+) -> Entry:
+    """An entry just created from `data` (a sample photo by default), not processed yet."""
+    data = data if data is not None else sample_photo(seed=11, size=(640, 480))
+    return entry_create(
         author=author,
         campaign=campaign,
         upload=io.BytesIO(data),
         size=len(data),
         caption=caption,
-        alt_text="A fan dancing",
+        alt_text=alt_text,
         consent=True,
     )
+
+
+def processed_entry(*, author: User, campaign: Campaign, data: bytes, **kwargs: Any) -> Entry:
+    """An entry created from `data` and processed, in whatever state processing left it."""
+    entry = uploaded_entry(author=author, campaign=campaign, data=data, **kwargs)
     entry_process(entry_id=entry.pk)
     entry.refresh_from_db()
+    return entry
+
+
+def pending_entry(*, author: User, campaign: Campaign, seed: int = 1, **kwargs: Any) -> Entry:
+    """An entry that went through processing and waits in the moderation queue."""
+    entry = processed_entry(author=author, campaign=campaign, data=sample_photo(seed=seed, size=(640, 480)), **kwargs)
     assert entry.state == "pending", entry.rejection_reason
     return entry
 

@@ -17,6 +17,7 @@ from moderation.services import entry_decide, entry_shortlist
 from submissions.models import Entry
 from submissions.samples import sample_photo
 from submissions.services import entry_create, entry_process
+from tests.helpers import pending_entry
 
 pytestmark = pytest.mark.django_db
 
@@ -25,20 +26,9 @@ FEATURE = "/console/northern-lights/campaigns/movement-monday/feature/"
 
 
 def pending(*, author: User, campaign: Campaign, seed: int = 1, caption: str = "My moves") -> Entry:
-    data = sample_photo(seed=seed, size=(640, 480))
-    entry = entry_create(
-        author=author,
-        campaign=campaign,
-        upload=io.BytesIO(data),
-        size=len(data),
-        caption=caption,
-        alt_text=f"A fan dancing, take {seed}",
-        consent=True,
+    return pending_entry(
+        author=author, campaign=campaign, seed=seed, caption=caption, alt_text=f"A fan dancing, take {seed}"
     )
-    entry_process(entry_id=entry.pk)
-    entry.refresh_from_db()
-    assert entry.state == "pending", entry.rejection_reason
-    return entry
 
 
 def approved(*, author: User, campaign: Campaign, moderator: User, seed: int = 1) -> Entry:

@@ -12,8 +12,9 @@ from PIL import Image
 
 from submissions.models import Entry
 from submissions.samples import sample_photo, sample_video
-from submissions.services import entry_create, entry_process
+from submissions.services import entry_create
 from submissions.storage import private_storage
+from tests.helpers import processed_entry
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LEFTOVERS = [b"FanfareCam", b"Model 7", b"52.5200", b"+013.4050", b"\xa9xyz", b"Lavf", b"Exif"]
@@ -26,18 +27,7 @@ def ffmpeg() -> None:
 
 
 def submit(fan: Any, campaign: Any, data: bytes) -> Entry:
-    entry = entry_create(
-        author=fan,
-        campaign=campaign,
-        upload=io.BytesIO(data),
-        size=len(data),
-        caption="c",
-        alt_text="a",
-        consent=True,
-    )
-    entry_process(entry_id=entry.pk)
-    entry.refresh_from_db()
-    return entry
+    return processed_entry(author=fan, campaign=campaign, data=data, caption="c", alt_text="a")
 
 
 def private_bytes(entry: Entry) -> dict[str, bytes]:

@@ -12,23 +12,15 @@ from django.utils import timezone
 
 from submissions.models import Entry
 from submissions.samples import sample_photo
-from submissions.services import MAX_PROCESSING_ATTEMPTS, entry_create, entry_process, requeue_stuck_entries
+from submissions.services import MAX_PROCESSING_ATTEMPTS, entry_process, requeue_stuck_entries
 from submissions.storage import private_storage
+from tests.helpers import uploaded_entry
 
 pytestmark = pytest.mark.django_db
 
 
 def uploaded(fan: Any, campaign: Any, data: bytes | None = None) -> Entry:
-    data = data or sample_photo(seed=11, size=(640, 480))
-    return entry_create(
-        author=fan,
-        campaign=campaign,
-        upload=io.BytesIO(data),
-        size=len(data),
-        caption="c",
-        alt_text="a",
-        consent=True,
-    )
+    return uploaded_entry(author=fan, campaign=campaign, data=data, caption="c", alt_text="a")
 
 
 def test_processing_twice_changes_nothing_the_second_time(fan: Any, campaign: Any) -> None:
