@@ -19,6 +19,7 @@ from accounts.models import Role, User
 from campaigns.models import Campaign
 from submissions.samples import sample_photo
 from tests.factories import BrandFactory, CampaignFactory, MembershipFactory, UserFactory
+from tests.parts import missing_for
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -28,7 +29,38 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"fanfare: database={db} storage={storage} broker={broker} CI={os.environ.get('CI', 'false')}"]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Outside CI, leave out tests whose parts this machine lacks (see tests/parts.py)."""
+    if os.environ.get("CI") == "true":
+        return
+    kept, left_out, reasons = [], [], set()
+    for item in items:
+        reason = missing_for({m.name for m in item.iter_markers()})
+        if reason:
+            left_out.append(item)
+            reasons.add(reason)
+        else:
+            kept.append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+        config.stash[_LEFT_OUT] = sorted(reasons)
+
+
+_LEFT_OUT = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture(autouse=True)
+def _required_parts(request: pytest.FixtureRequest) -> None:
+    """Under CI a test whose part is missing fails, with the reason, before it starts."""
+    reason = missing_for({m.name for m in request.node.iter_markers()})
+    if reason:
+        pytest.fail(reason)
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    for reason in config.stash.get(_LEFT_OUT, []):
+        terminalreporter.write_line(f"left out (not CI): {reason}", yellow=True)
     skipped = terminalreporter.stats.get("skipped", [])
     if os.environ.get("CI") == "true" and skipped:
         terminalreporter.write_line(f"CI: {len(skipped)} test(s) skipped; every test must run in CI.", red=True)

@@ -3,7 +3,8 @@
 The tests in this folder run only when the run is configured for the real services: REDIS_URL,
 S3 (S3_PRIVATE_BUCKET, S3_PUBLIC_BUCKET and usually AWS_S3_ENDPOINT_URL) and a PostgreSQL
 DATABASE_URL, since the worker is a separate process and must see the test database. Otherwise
-they are skipped with the reason (CI turns a skip into a failure; `.ci/run` sets all of this up).
+a developer's run leaves them out and says why, and a CI run fails (tests/parts.py; `.ci/run`
+sets all of this up).
 
 The worker's broker is REDIS_URL's server with the next database number (e.g. /11 → /12), or
 FANFARE_TEST_BROKER_URL when set: the per-test cache.clear() (a FLUSHDB of the cache database)
@@ -30,29 +31,7 @@ from django.conf import settings
 from tests.integration.helpers import Worker
 
 REPO = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).resolve().parent
 WORKER_START_TIMEOUT = 60.0
-
-
-def missing_services() -> str | None:
-    """Why the integration tests cannot run here, or None when they can."""
-    if not settings.REDIS_URL:
-        return "integration: REDIS_URL is not set (the tests need Redis as the broker of a real Celery worker)"
-    if not settings.USE_S3:
-        return "integration: S3 is not configured (set S3_PRIVATE_BUCKET, S3_PUBLIC_BUCKET and AWS_S3_ENDPOINT_URL)"
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        return "integration: DATABASE_URL is not PostgreSQL (the worker process must share the test database)"
-    return None
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip this folder's tests, before any fixture starts, when the services are not configured."""
-    reason = missing_services()
-    if reason is None:
-        return
-    for item in items:
-        if item.path.is_relative_to(HERE):
-            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 def broker_url() -> str:

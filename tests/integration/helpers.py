@@ -78,3 +78,16 @@ def webp_chunks(data: bytes) -> list[bytes]:
         chunks.append(kind)
         pos += 8 + size + (size & 1)
     return chunks
+
+
+def missing_services() -> str | None:
+    """Why the integration tests cannot run here, or None when they can."""
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        return "REDIS_URL is not set (the tests need Redis as the broker of a real Celery worker)"
+    if not settings.USE_S3:
+        return "S3 is not configured (set S3_PRIVATE_BUCKET, S3_PUBLIC_BUCKET and AWS_S3_ENDPOINT_URL)"
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        return "DATABASE_URL is not PostgreSQL (the worker process must share the test database)"
+    return None

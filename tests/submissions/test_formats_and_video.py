@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +17,6 @@ from tests.helpers import processed_entry
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LEFTOVERS = [b"FanfareCam", b"Model 7", b"52.5200", b"+013.4050", b"\xa9xyz", b"Lavf", b"Exif"]
-
-
-@pytest.fixture
-def ffmpeg() -> None:
-    if not shutil.which("ffmpeg"):
-        pytest.skip("ffmpeg is not installed (Debian package `ffmpeg`; .ci/run installs it)")
 
 
 def submit(fan: Any, campaign: Any, data: bytes) -> Entry:
@@ -97,7 +90,7 @@ def test_gallery_gets_a_placeholder_and_dominant_colour(fan: Any, campaign: Any)
     assert len(entry.dominant_color) == 7
 
 
-@pytest.mark.usefixtures("ffmpeg")
+@pytest.mark.video
 @pytest.mark.parametrize("container", ["mov", "mp4", "webm"])
 def test_video_entry_gets_a_web_mp4_and_poster_without_metadata(
     fan: Any, campaign: Any, tmp_path: Path, container: str
@@ -118,7 +111,7 @@ def test_video_entry_gets_a_web_mp4_and_poster_without_metadata(
             assert marker not in content, (name, marker)
 
 
-@pytest.mark.usefixtures("ffmpeg")
+@pytest.mark.video
 def test_web_video_is_at_most_720p(fan: Any, campaign: Any, tmp_path: Path) -> None:
     entry = submit(fan, campaign, sample_video(tmp_path / "big.mp4", size=(1920, 1080), seconds=1, container="mp4"))
     assert entry.state == "pending", entry.rejection_reason
@@ -126,7 +119,7 @@ def test_web_video_is_at_most_720p(fan: Any, campaign: Any, tmp_path: Path) -> N
     assert (mp4.width, mp4.height) == (1280, 720)
 
 
-@pytest.mark.usefixtures("ffmpeg")
+@pytest.mark.video
 def test_video_over_the_duration_limit_is_rejected_with_a_reason(fan: Any, campaign: Any, tmp_path: Path) -> None:
     campaign.max_video_seconds = 1
     campaign.save()
@@ -136,7 +129,7 @@ def test_video_over_the_duration_limit_is_rejected_with_a_reason(fan: Any, campa
     assert not entry.renditions.exists()
 
 
-@pytest.mark.usefixtures("ffmpeg")
+@pytest.mark.video
 def test_damaged_video_is_rejected_not_stuck(fan: Any, campaign: Any, tmp_path: Path) -> None:
     data = sample_video(tmp_path / "v.mp4", container="mp4")
     entry = submit(fan, campaign, data[:200])
@@ -191,7 +184,7 @@ def test_photo_with_a_video_appended_becomes_a_clean_photo(fan: Any, campaign: A
         assert b"ftypmp42" not in data
 
 
-@pytest.mark.usefixtures("ffmpeg")
+@pytest.mark.video
 def test_approved_video_plays_on_its_page_and_is_in_the_feature_document(
     client: Any, fan: Any, moderator: Any, campaign: Any, tmp_path: Path
 ) -> None:
