@@ -10,9 +10,12 @@ from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
+
+from config.parsers import JSONParser, MultiPartParser
 
 UNVERIFIED = _("Verify your e-mail address first: we sent you a link.")
 
@@ -26,6 +29,7 @@ class TokenObtain(ObtainAuthToken):
 
     throttle_classes = (ScopedRateThrottle,)
     throttle_scope = "token"
+    parser_classes = (JSONParser, FormParser, MultiPartParser)  # the project's: deep nesting is a 400
 
     @extend_schema(
         request=AuthTokenSerializer,

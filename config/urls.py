@@ -2,10 +2,13 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext as _
+from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts import api as accounts_api
 from campaigns import api as campaigns_api
+from config.api import handler
 from moderation import api as moderation_api
 from submissions import api as submissions_api
 from widget import api as widget_api
@@ -47,3 +50,9 @@ urlpatterns = [
     path("", include("submissions.urls")),
     path("", include("campaigns.urls")),
 ]
+
+# Under /api/ Django's own error answers are JSON in the API's error shape too (config/api.py).
+handler400 = handler(400, defaults.bad_request, lambda: _("The request is not valid."))
+handler403 = handler(403, defaults.permission_denied, lambda: _("You are not allowed to do this."))
+handler404 = handler(404, defaults.page_not_found, lambda: _("There is no such API endpoint; see /api/docs/."))
+handler500 = handler(500, defaults.server_error, lambda: _("Something went wrong on our side; please try again."))

@@ -102,7 +102,8 @@ def test_api_token_is_refused_until_the_email_is_verified(client: Any, fan: Any)
     EmailAddress.objects.create(user=fan, email=fan.email, verified=False, primary=True)
     response = client.post("/api/v1/auth/token/", {"username": fan.email, "password": "correct-horse-battery-staple"})
     assert response.status_code == 400
-    assert response.json() == {"email": ["Verify your e-mail address first: we sent you a link."]}
+    assert response.json()["email"] == ["Verify your e-mail address first: we sent you a link."]
+    assert "Verify your e-mail address" in response.json()["detail"]
     assert not Token.objects.filter(user=fan).exists()
 
 

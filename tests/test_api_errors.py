@@ -1,0 +1,161 @@
+"""The API's error contract: every refusal is JSON with a readable `detail` and per-field messages."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.helpers import pending_entry
+
+pytestmark = pytest.mark.django_db
+
+DEEP_LIST = "[" * 1000 + "]" * 1000
+DEEP_OBJECT = '{"a":' * 1000 + "1" + "}" * 1000
+
+
+def json_endpoints(campaign: Any, entry: Any) -> list[str]:
+    return [
+        f"/api/v1/campaigns/{campaign.slug}/uploads/",
+        f"/api/v1/uploads/{uuid.uuid4()}/complete/",
+        f"/api/v1/entries/{entry.pk}/decision/",
+    ]
+
+
+@pytest.mark.parametrize("body", [DEEP_LIST, DEEP_OBJECT], ids=["list", "object"])
+def test_deeply_nested_json_is_a_400_with_a_message(
+    api: Any, moderator: Any, fan: Any, campaign: Any, body: str
+) -> None:
+    entry = pending_entry(author=fan, campaign=campaign)
+    client = api(moderator)
+    for url in json_endpoints(campaign, entry):
+        response = client.generic("POST", url, body, content_type="application/json")
+        assert response.status_code == 400, (url, response.status_code)
+        assert response["Content-Type"].startswith("application/json")
+        assert "nested" in response.json()["detail"]
+
+
+def test_deeply_nested_json_on_the_token_endpoint_is_a_400(db: None) -> None:
+    response = APIClient().generic("POST", "/api/v1/auth/token/", DEEP_LIST, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested" in response.json()["detail"]
+
+
+# --- One shape, JSON everywhere under /api/ ---------------------------------------------------
+def test_a_token_client_without_credentials_gets_401_with_www_authenticate(db: None) -> None:
+    response = APIClient().get("/api/v1/me/entries/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json() == {"detail": "Authentication credentials were not provided."}
+
+
+def test_a_wrong_token_is_401(db: None) -> None:
+    response = APIClient().get("/api/v1/me/entries/", HTTP_AUTHORIZATION="Token nope")
+    assert response.status_code == 401
+    assert "detail" in response.json()
+
+
+def test_a_signed_in_browser_still_reads_its_entries(client: Any, fan: Any) -> None:
+    client.force_login(fan)
+    assert client.get("/api/v1/me/entries/").status_code == 200
+
+
+def test_a_session_post_without_csrf_token_is_still_403(fan: Any, campaign: Any) -> None:
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(fan)
+    response = client.post(f"/api/v1/campaigns/{campaign.slug}/uploads/", {"content_type": "image/jpeg", "size": 9})
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+
+
+def test_an_unmatched_api_path_is_a_json_404(client: Any) -> None:
+    response = client.get("/api/v1/nothing-here/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["detail"]
+
+
+def test_an_unmatched_site_path_is_still_a_page(client: Any) -> None:
+    response = client.get("/nothing-here/at-all/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_server_error_under_the_api_is_json(client: Any, monkeypatch: Any) -> None:
+    from campaigns import api as campaigns_api
+
+    def broken(self: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(campaigns_api.CampaignList, "get_queryset", broken)
+    client.raise_request_exception = False
+    response = client.get("/api/v1/campaigns/")
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert "detail" in response.json()
+
+
+def test_field_errors_name_the_field_and_give_a_detail(api: Any, fan: Any, campaign: Any) -> None:
+    response = api(fan).post(f"/api/v1/campaigns/{campaign.slug}/uploads/", {"size": "many"}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["content_type"] == ["This field is required."]
+    assert body["size"] == ["A valid integer is required."]
+    assert body["detail"] == "Content type: This field is required."
+
+
+def test_nested_field_errors_are_flat_lists_of_strings(api: Any, moderator: Any, fan: Any, campaign: Any) -> None:
+    entry = pending_entry(author=fan, campaign=campaign)
+    response = api(moderator).post(
+        f"/api/v1/entries/{entry.pk}/decision/", {"action": "reject", "guidelines": ["x" * 40]}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["guidelines"] == ["item 1: Ensure this field has no more than 32 characters."]
+
+
+def test_an_unsupported_media_type_is_415_in_the_one_shape(api: Any, fan: Any, campaign: Any) -> None:
+    response = api(fan).generic(
+        "POST", f"/api/v1/campaigns/{campaign.slug}/uploads/", "x", content_type="text/plain"
+    )
+    assert response.status_code == 415
+    assert set(response.json()) == {"detail"}
+
+
+def test_a_wrong_method_is_405_in_the_one_shape(api: Any, fan: Any) -> None:
+    response = api(fan).delete("/api/v1/me/entries/")
+    assert response.status_code == 405
+    assert set(response.json()) == {"detail"}
+
+
+def test_a_throttled_token_request_is_429_with_retry_after(db: None) -> None:
+    client = APIClient()
+    for _ in range(12):
+        response = client.post("/api/v1/auth/token/", {"username": "a@b.test", "password": "x"}, format="json")
+    assert response.status_code == 429
+    assert response["Retry-After"]
+    assert set(response.json()) == {"detail"}
+
+
+# --- Cache-Control ----------------------------------------------------------------------------
+def test_api_answers_with_private_links_are_not_stored(api: Any, fan: Any, moderator: Any, campaign: Any) -> None:
+    pending_entry(author=fan, campaign=campaign)
+    for client, method, url in [
+        (api(fan), "get", "/api/v1/me/entries/"),
+        (api(moderator), "get", f"/api/v1/brands/{campaign.brand.slug}/queue/"),
+        (api(moderator), "post", f"/api/v1/brands/{campaign.brand.slug}/queue/claim/"),
+    ]:
+        response = getattr(client, method)(url)
+        assert response.status_code == 200, url
+        assert response["Cache-Control"] == "private, no-store", url
+
+
+def test_api_errors_are_not_stored_either(client: Any) -> None:
+    assert client.get("/api/v1/me/entries/")["Cache-Control"] == "private, no-store"
+    assert client.get("/api/v1/nothing-here/")["Cache-Control"] == "private, no-store"
+
+
+def test_the_featured_document_stays_publicly_cacheable(client: Any, campaign: Any) -> None:
+    response = client.get(f"/api/v1/campaigns/{campaign.slug}/featured/")
+    assert response["Cache-Control"] == "public, max-age=60"
