@@ -116,9 +116,7 @@ def test_nested_field_errors_are_flat_lists_of_strings(api: Any, moderator: Any,
 
 
 def test_an_unsupported_media_type_is_415_in_the_one_shape(api: Any, fan: Any, campaign: Any) -> None:
-    response = api(fan).generic(
-        "POST", f"/api/v1/campaigns/{campaign.slug}/uploads/", "x", content_type="text/plain"
-    )
+    response = api(fan).generic("POST", f"/api/v1/campaigns/{campaign.slug}/uploads/", "x", content_type="text/plain")
     assert response.status_code == 415
     assert set(response.json()) == {"detail"}
 
