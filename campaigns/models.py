@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Brand
 
 MB = 1024 * 1024
+MAX_BYTES_LIMIT = 500 * MB  # the most any campaign may accept per file
 
 
 def timezone_choices() -> list[tuple[str, str]]:
@@ -48,7 +49,7 @@ class Campaign(models.Model):
         default=True, help_text=_("Video entries need ffmpeg on the workers; without it they are refused.")
     )
     max_bytes = models.PositiveBigIntegerField(
-        default=20 * MB, validators=[MinValueValidator(1024), MaxValueValidator(500 * MB)]
+        default=20 * MB, validators=[MinValueValidator(1024), MaxValueValidator(MAX_BYTES_LIMIT)]
     )
     max_pixels = models.PositiveBigIntegerField(
         default=50_000_000, validators=[MinValueValidator(10_000), MaxValueValidator(100_000_000)]

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from rest_framework import exceptions
+from django.utils.translation import gettext_lazy as _lazy
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -138,6 +140,22 @@ class ApiCacheControlMiddleware:
         if _is_api(request) and not response.has_header("Cache-Control"):
             response["Cache-Control"] = "private, no-store"
         return response
+
+
+# --- Fields ---------------------------------------------------------------------------------------
+ACCEPT_TERMS = _lazy("Please accept the campaign's terms to enter.")
+
+
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class AcceptedField(serializers.BooleanField):
+    """A box that must be ticked (consent): missing or false is a 400 on the field, and the schema says `true`."""
+
+    default_error_messages: ClassVar[dict[str, Any]] = {"required": ACCEPT_TERMS, "refused": ACCEPT_TERMS}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not super().to_internal_value(data):
+            self.fail("refused")
+        return True
 
 
 # --- Pagination -------------------------------------------------------------------------------

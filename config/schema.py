@@ -11,6 +11,8 @@ from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
 
 ERROR_SCHEMA = {
@@ -36,9 +38,18 @@ ERRORS = {
 }
 
 
-def conflict(description: str = ERRORS["409"]) -> dict[str, Any]:
-    """A documented 409 for views whose service raises Conflict: `@extend_schema(responses={409: conflict()})`."""
-    return {"description": description, "content": {"application/json": {"schema": ERROR_REF}}}
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """Error answers a view adds to its schema beyond the automatic ones (409 where a service raises Conflict).
+
+    `@extend_schema(responses={201: EntryOut, **errors(409)})`
+    """
+    return {code: OpenApiResponse(response=ERROR_REF, description=ERRORS[str(code)]) for code in codes}
+
+
+# Text a client may send: no NUL character (refused by every CharField); where blank is refused, one
+# character that is not white space (the server strips white space before checking).
+ANY_TEXT = r"^[^\x00]*$"
+NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
 
 
 class ApiSchema(AutoSchema):
@@ -67,6 +78,27 @@ class ApiSchema(AutoSchema):
         if getattr(view, "throttle_classes", None) and getattr(view, "throttle_scope", None):
             yield "429"
         yield "503"
+
+    def _map_serializer_field(self, field: Any, direction: Any, bypass_extensions: bool = False) -> dict[str, Any]:
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction != "request":
+            return schema
+        if isinstance(field, serializers.FileField):
+            return {**{k: v for k, v in schema.items() if k == "description"}, "type": "string", "format": "binary"}
+        if isinstance(field, serializers.CharField) and schema.get("type") == "string" and "format" not in schema:
+            if getattr(field, "allow_blank", False):
+                schema["pattern"] = ANY_TEXT
+            else:
+                schema.update(pattern=NOT_BLANK, minLength=max(schema.get("minLength", 0), 1))
+        return schema
+
+    def _insert_field_validators(self, field: Any, schema: dict[str, Any]) -> None:
+        super()._insert_field_validators(field, schema)
+        # drf-spectacular offers "" as a second `oneOf` branch of a blank-able field with a pattern; ANY_TEXT
+        # matches "" already, and two matching branches would make "" invalid under `oneOf`.
+        one_of = schema.get("oneOf")
+        if one_of and len(one_of) == 2 and one_of[0].get("pattern") == ANY_TEXT and "format" not in one_of[0]:
+            schema.update(schema.pop("oneOf")[0])
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)

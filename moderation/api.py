@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from accounts.models import MODERATE_ROLES, READ_ROLES
 from accounts.permissions import brand_for_member
 from campaigns.models import Campaign
+from config.schema import errors
 from moderation import services
 from moderation.models import Decision, DecisionAction
 from moderation.selectors import feature_document
@@ -70,7 +71,12 @@ class BrandQueueClaim(APIView):
 
 class DecisionIn(serializers.Serializer):
     action = serializers.ChoiceField(choices=[DecisionAction.APPROVE, DecisionAction.REJECT])
-    guidelines = serializers.ListField(child=serializers.CharField(max_length=32), required=False, default=list)
+    guidelines = serializers.ListField(
+        child=serializers.CharField(max_length=32),
+        required=False,
+        default=list,
+        help_text="Codes of the campaign's guidelines; at least one when rejecting.",
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=services.NOTE_MAX)
 
 
@@ -90,7 +96,7 @@ class EntryDecision(APIView):
 
     permission_classes = (IsAuthenticated,)
 
-    @extend_schema(request=DecisionIn, responses={201: DecisionOut})
+    @extend_schema(request=DecisionIn, responses={201: DecisionOut, **errors(409)})
     def post(self, request: Request, entry_id: str) -> Response:
         data = DecisionIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -117,7 +123,7 @@ class EntryShortlist(APIView):
 
     permission_classes = (IsAuthenticated,)
 
-    @extend_schema(request=None, responses={201: ShortlistOut})
+    @extend_schema(request=None, responses={201: ShortlistOut, **errors(409)})
     def post(self, request: Request, entry_id: str) -> Response:
         item = services.entry_shortlist(actor=request.user, entry_id=entry_id)
         return Response(ShortlistOut(item).data, status=status.HTTP_201_CREATED)
@@ -140,7 +146,7 @@ class FeaturePublish(APIView):
 
     permission_classes = (IsAuthenticated,)
 
-    @extend_schema(request=None, responses={201: FeatureDocumentOut})
+    @extend_schema(request=None, responses={201: FeatureDocumentOut, **errors(409)})
     def post(self, request: Request, slug: str) -> Response:
         campaign = get_object_or_404(Campaign, slug=slug)
         brand_for_member(user=request.user, brand_slug=campaign.brand.slug)  # outsiders: 404

@@ -225,7 +225,8 @@ def feature_publish(
             .order_by("added_at")[: campaign.feature_count]
         )
         if not items:
-            raise DomainError(_("Nothing is shortlisted for week %(week)s yet.") % {"week": label}, field="shortlist")
+            # The request is fine; the week is not ready: a conflict with the state, like a second publication.
+            raise Conflict(_("Nothing is shortlisted for week %(week)s yet.") % {"week": label}, field="shortlist")
         feature = Feature.objects.create(
             campaign=campaign,
             iso_year=iso_year,

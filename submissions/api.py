@@ -7,6 +7,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser
@@ -15,17 +16,45 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from campaigns.models import Campaign
+from campaigns.models import MAX_BYTES_LIMIT, Campaign
+from config.api import AcceptedField
 from config.parsers import MultiPartParser
+from config.schema import errors
 from submissions import selectors, services, uploads
-from submissions.models import CAPTION_MAX, Entry, EntryState
+from submissions.models import ALT_TEXT_MAX, CAPTION_MAX, Entry, EntryState
+
+ALT_TEXT_NEEDED = _("Describe the picture in a few words for people who cannot see it.")
 
 
-class EntryIn(serializers.Serializer):
-    file = serializers.FileField(required=False, allow_empty_file=True)
-    caption = serializers.CharField(required=False, allow_blank=True, max_length=CAPTION_MAX * 2)
-    alt_text = serializers.CharField(required=False, allow_blank=True, max_length=1000)
-    consent = serializers.BooleanField(required=False, default=False)
+class EntryDetailsIn(serializers.Serializer):
+    """What a fan writes about an entry; the same limits as the model and the service."""
+
+    caption = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=CAPTION_MAX,
+        error_messages={
+            "max_length": _("The caption is longer than %(max)s characters.") % {"max": f"{CAPTION_MAX:,}"}
+        },
+    )
+    alt_text = serializers.CharField(
+        max_length=ALT_TEXT_MAX,
+        help_text="What the picture shows, for people who cannot see it.",
+        error_messages={
+            "required": ALT_TEXT_NEEDED,
+            "blank": ALT_TEXT_NEEDED,
+            "max_length": _("The description is longer than %(max)s characters.") % {"max": ALT_TEXT_MAX},
+        },
+    )
+    consent = AcceptedField(help_text="The fan accepts the campaign's consent terms; must be true.")
+
+
+class EntryIn(EntryDetailsIn):
+    file = serializers.FileField(allow_empty_file=True, help_text="The photo or video.")
+
+
+class UploadFileIn(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True, help_text="The photo or video.")
 
 
 class RenditionOut(serializers.Serializer):
@@ -136,9 +165,24 @@ class EntryDetail(APIView):
         return Response(EntryOut(entry, context={"request": request}).data)
 
 
+SEND_PHOTO_OR_VIDEO = _("Send a photo (JPEG, PNG, WebP, HEIC, GIF) or a video (MP4, MOV, WebM).")
+
+
 class UploadSlotIn(serializers.Serializer):
-    content_type = serializers.CharField(max_length=100, help_text="The file's type, e.g. image/jpeg or video/mp4.")
-    size = serializers.IntegerField(min_value=0, help_text="The file's size in bytes.")
+    content_type = serializers.ChoiceField(
+        choices=sorted(set().union(*uploads.CONTENT_TYPES.values())),
+        help_text="The file's type, e.g. image/jpeg or video/mp4.",
+        error_messages={"invalid_choice": SEND_PHOTO_OR_VIDEO, "blank": SEND_PHOTO_OR_VIDEO},
+    )
+    size = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_BYTES_LIMIT,
+        help_text="The file's size in bytes: at most the campaign's `max_bytes`.",
+        error_messages={
+            "min_value": _("The file is empty."),
+            "max_value": _("The file is larger than any campaign accepts."),
+        },
+    )
 
 
 class UploadTargetOut(serializers.Serializer):
@@ -157,10 +201,8 @@ class UploadSlotOut(serializers.Serializer):
     complete_url = serializers.CharField()
 
 
-class UploadCompleteIn(serializers.Serializer):
-    caption = serializers.CharField(required=False, allow_blank=True, max_length=CAPTION_MAX * 2)
-    alt_text = serializers.CharField(required=False, allow_blank=True, max_length=1000)
-    consent = serializers.BooleanField(required=False, default=False)
+class UploadCompleteIn(EntryDetailsIn):
+    pass
 
 
 class CampaignUploads(APIView):
@@ -172,7 +214,7 @@ class CampaignUploads(APIView):
 
     permission_classes = (IsAuthenticated,)
 
-    @extend_schema(request=UploadSlotIn, responses={201: UploadSlotOut})
+    @extend_schema(request=UploadSlotIn, responses={201: UploadSlotOut, **errors(429)})
     def post(self, request: Request, slug: str) -> Response:
         campaign = get_object_or_404(Campaign, slug=slug)
         data = UploadSlotIn(data=request.data)
@@ -200,7 +242,7 @@ class UploadFile(APIView):
     permission_classes = (IsAuthenticated,)
     parser_classes = (MultiPartParser,)
 
-    @extend_schema(request={"multipart/form-data": EntryIn}, responses={204: None})
+    @extend_schema(request={"multipart/form-data": UploadFileIn}, responses={204: None, **errors(409)})
     def post(self, request: Request, slot_id: str) -> Response:
         # A plain text field named `file` counts as no file: the service then refuses it (400, `file`).
         sent = request.data.get("file")
@@ -216,7 +258,7 @@ class UploadComplete(APIView):
 
     permission_classes = (IsAuthenticated,)
 
-    @extend_schema(request=UploadCompleteIn, responses={201: EntryOut, 202: EntryOut})
+    @extend_schema(request=UploadCompleteIn, responses={201: EntryOut, 202: EntryOut, **errors(409)})
     def post(self, request: Request, slot_id: str) -> Response:
         data = UploadCompleteIn(data=request.data)
         data.is_valid(raise_exception=True)

@@ -157,3 +157,116 @@ def test_api_errors_are_not_stored_either(client: Any) -> None:
 def test_the_featured_document_stays_publicly_cacheable(client: Any, campaign: Any) -> None:
     response = client.get(f"/api/v1/campaigns/{campaign.slug}/featured/")
     assert response["Cache-Control"] == "public, max-age=60"
+
+
+# --- Messages a fan can act on (finding 12) ---------------------------------------------------
+def _slot(client: Any, campaign: Any) -> dict[str, Any]:
+    response = client.post(
+        f"/api/v1/campaigns/{campaign.slug}/uploads/", {"content_type": "image/jpeg", "size": 1000}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_a_caption_over_the_limit_is_refused_naming_the_real_limit(api: Any, fan: Any, campaign: Any) -> None:
+    client = api(fan)
+    slot = _slot(client, campaign)
+    body = {"caption": "x" * 2201, "alt_text": "A fan dancing", "consent": True}
+    response = client.post(slot["complete_url"], body, format="json")
+    assert response.status_code == 400
+    assert response.json()["caption"] == ["The caption is longer than 2,200 characters."]
+
+
+def test_a_caption_at_the_limit_passes_the_serializer(api: Any, fan: Any, campaign: Any) -> None:
+    client = api(fan)
+    slot = _slot(client, campaign)
+    body = {"caption": "x" * 2200 + "   ", "alt_text": "A fan dancing", "consent": True}
+    response = client.post(slot["complete_url"], body, format="json")
+    assert "caption" not in response.json()  # refused for the missing file, not for the caption
+
+
+def _multipart(file_name: str, data: bytes, **fields: str) -> tuple[bytes, str]:
+    """A multipart body by hand: Django's test client shortens file names to 255 characters."""
+    boundary = "fanfare-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{file_name}"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n"
+    )
+    body = b"".join(parts) + head.encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def test_a_very_long_file_name_is_refused_on_the_file_field_in_plain_words(
+    api: Any, fan: Any, campaign: Any, photo: bytes
+) -> None:
+    body, content_type = _multipart("n" * 12_000 + ".jpg", photo, alt_text="A fan dancing", consent="true")
+    response = api(fan).generic("POST", f"/api/v1/campaigns/{campaign.slug}/entries/", body, content_type=content_type)
+    assert response.status_code == 400
+    assert response.json()["file"] == [
+        "The file name is too long; rename the file to something shorter and send it again."
+    ]
+    assert "Multipart" not in response.json()["detail"]
+
+
+def test_a_long_but_ordinary_file_name_is_accepted(api: Any, fan: Any, campaign: Any, photo: bytes) -> None:
+    body, content_type = _multipart("n" * 900 + ".jpg", photo, alt_text="A fan dancing", consent="true")
+    response = api(fan).generic("POST", f"/api/v1/campaigns/{campaign.slug}/entries/", body, content_type=content_type)
+    assert response.status_code in (201, 202), response.content
+
+
+def test_a_lone_surrogate_names_the_field_that_holds_it(api: Any, fan: Any, campaign: Any) -> None:
+    client = api(fan)
+    slot = _slot(client, campaign)
+    body = '{"caption": "Hi \\ud800", "alt_text": "A fan dancing", "consent": true}'
+    response = client.generic("POST", slot["complete_url"], body, content_type="application/json")
+    assert response.status_code == 400
+    message = response.json()["caption"][0]
+    assert message.startswith("Caption contains an invalid character (U+D800")
+    assert "Surrogate" not in response.json()["detail"]
+
+
+@pytest.mark.parametrize("consent", [False, "false", None])
+def test_consent_must_be_given_on_completion(api: Any, fan: Any, campaign: Any, consent: Any) -> None:
+    client = api(fan)
+    slot = _slot(client, campaign)
+    body = {"alt_text": "A fan dancing"} if consent is None else {"alt_text": "A fan dancing", "consent": consent}
+    response = client.post(slot["complete_url"], body, format="json")
+    assert response.status_code == 400
+    assert response.json()["consent"] == ["Please accept the campaign's terms to enter."]
+
+
+def test_a_blank_description_is_refused_by_the_serializer(api: Any, fan: Any, campaign: Any) -> None:
+    client = api(fan)
+    slot = _slot(client, campaign)
+    response = client.post(slot["complete_url"], {"alt_text": "   ", "consent": True}, format="json")
+    assert response.status_code == 400
+    assert response.json()["alt_text"] == ["Describe the picture in a few words for people who cannot see it."]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"content_type": "text/plain", "size": 10}, "content_type", "Send a photo (JPEG"),
+        ({"content_type": "", "size": 10}, "content_type", "Send a photo (JPEG"),
+        ({"content_type": "image/jpeg", "size": 0}, "size", "The file is empty."),
+        ({"content_type": "image/jpeg", "size": 10**12}, "size", "The file is larger than any campaign accepts"),
+    ],
+)
+def test_an_upload_slot_request_outside_the_schema_is_a_400_on_its_field(
+    api: Any, fan: Any, campaign: Any, body: dict[str, Any], field: str, message: str
+) -> None:
+    response = api(fan).post(f"/api/v1/campaigns/{campaign.slug}/uploads/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()[field][0].startswith(message)
+
+
+def test_a_nul_character_is_refused_on_its_field(api: Any, fan: Any, campaign: Any) -> None:
+    client = api(fan)
+    slot = _slot(client, campaign)
+    response = client.post(slot["complete_url"], {"alt_text": "a\x00b", "consent": True}, format="json")
+    assert response.status_code == 400
+    assert "alt_text" in response.json()

@@ -192,10 +192,10 @@ def test_publishing_twice_in_a_week_is_a_conflict(
     assert Feature.objects.count() == 1
 
 
-def test_publishing_with_empty_shortlist_says_why(api: Any, brand_admin: Any, campaign: Any) -> None:
+def test_publishing_with_empty_shortlist_is_a_conflict_that_says_why(api: Any, brand_admin: Any, campaign: Any) -> None:
     response = api(brand_admin).post("/api/v1/campaigns/movement-monday/features/publish/")
-    assert response.status_code == 400
-    assert "shortlist" in response.json()
+    assert response.status_code == 409  # the request is fine; the week is not ready
+    assert response.json()["shortlist"][0].startswith("Nothing is shortlisted")
 
 
 def test_moderator_cannot_publish(api: Any, moderator: Any, fan: Any, campaign: Any) -> None:
@@ -216,7 +216,7 @@ def test_unshortlisting_takes_entry_out_of_the_feature(
     entry = approved_entry(author=fan, campaign=campaign, moderator=moderator)
     api(moderator).post(f"/api/v1/entries/{entry.pk}/shortlist/")
     assert api(moderator).delete(f"/api/v1/entries/{entry.pk}/shortlist/").status_code == 204
-    assert api(brand_admin).post("/api/v1/campaigns/movement-monday/features/publish/").status_code == 400
+    assert api(brand_admin).post("/api/v1/campaigns/movement-monday/features/publish/").status_code == 409
 
 
 def test_garbage_entry_id_is_404(api: Any, moderator: Any) -> None:
