@@ -4,11 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext as _
 from django.views import defaults
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
 from accounts import api as accounts_api
 from campaigns import api as campaigns_api
 from config.api import handler
+from config.schema_view import SchemaView
 from moderation import api as moderation_api
 from submissions import api as submissions_api
 from widget import api as widget_api
@@ -40,7 +41,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("embed/v1/gallery.js", widget_views.gallery_js, name="embed-gallery-js"),
