@@ -1,6 +1,6 @@
 """The parts some tests need beyond Python: real services, Chromium, ffmpeg.
 
-Tests say what they need with a marker (`integration`, `e2e`, `video`). Where a part is missing,
+Tests say what they need with a marker (`integration`, `e2e`, `video`, `fuzz`). Where a part is missing,
 a developer's run leaves those tests out and says so; under CI=true they run anyway and fail with
 the reason, so CI never passes without them.
 """
@@ -27,6 +27,14 @@ def _ffmpeg() -> str | None:
     return "ffmpeg is not installed (Debian package `ffmpeg`; .ci/run installs it)"
 
 
+def _schemathesis() -> str | None:
+    import sys
+
+    if (Path(sys.executable).parent / "schemathesis").exists():
+        return None
+    return "schemathesis is not installed (requirements-dev.txt; `make test` installs it)"
+
+
 def _services() -> str | None:
     from tests.integration.helpers import missing_services
 
@@ -38,6 +46,7 @@ REQUIREMENTS: dict[str, Callable[[], str | None]] = {
     "integration": _services,
     "e2e": _chromium,
     "video": _ffmpeg,
+    "fuzz": _schemathesis,
 }
 
 

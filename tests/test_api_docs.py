@@ -176,6 +176,9 @@ def test_request_schemas_state_the_server_rules(client: Any) -> None:
     assert entry["properties"]["alt_text"]["minLength"] == 1
     consent = components["UploadCompleteIn"]["properties"]["consent"]["allOf"][0]["$ref"].rsplit("/", 1)[-1]
     assert components[consent]["enum"] == [True]
+    file_only = _schema(client)["paths"]["/api/v1/uploads/{slot_id}/file/"]["post"]["requestBody"]
+    assert file_only["content"]["multipart/form-data"]["schema"] == {"$ref": "#/components/schemas/UploadFileIn"}
+    assert components["UploadFileIn"]["required"] == ["file"]
     slot = components["UploadSlotIn"]["properties"]
     assert slot["size"]["minimum"] == 1
     assert "image/jpeg" in components[slot["content_type"]["allOf"][0]["$ref"].rsplit("/", 1)[-1]]["enum"]
