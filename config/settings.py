@@ -5,6 +5,7 @@ defaults: SQLite, local media folders, Celery tasks in-process, local-memory cac
 Production only hardens these values; it adds no features.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -32,7 +33,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "accounts",
@@ -105,6 +106,10 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+# How many proxies in front of Fanfare append to X-Forwarded-For; only those entries are trusted
+# (0: the header is ignored and the peer address is the client). Used by every per-client limit.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"
 
@@ -220,8 +225,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: an unauthenticated API request gets 401 with `WWW-Authenticate: Token`.
+        "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -230,7 +236,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     # Only views that name a scope are throttled; `token` slows password guessing.
     "DEFAULT_THROTTLE_RATES": {"token": "10/min"},
+    # Client address for throttles: X-Forwarded-For only as far as our own proxies vouch for it.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
+# API tokens (django-rest-knox): hashed at rest, expiring; see accounts/tokens.py.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 - a model name, not a secret
+REST_KNOX = {"TOKEN_TTL": dt.timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30)), "AUTO_REFRESH": False}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Fanfare API",
     "DESCRIPTION": "Campaigns, entries, moderation and weekly features.",
