@@ -215,6 +215,9 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }
+# Upload slots a fan, and a client address, may hold open at once (unfinished, not yet expired).
+UPLOAD_SLOTS_PER_FAN = env.int("UPLOAD_SLOTS_PER_FAN", default=5)
+UPLOAD_SLOTS_PER_CLIENT = env.int("UPLOAD_SLOTS_PER_CLIENT", default=30)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temporary file
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns.models import Campaign
+from config.clients import client_address
 from submissions import selectors, services, uploads
 from submissions.models import CAPTION_MAX, Entry, EntryState
 
@@ -181,6 +182,7 @@ class CampaignUploads(APIView):
             campaign=campaign,
             content_type=data.validated_data["content_type"],
             size=data.validated_data["size"],
+            client=client_address(request),
         )
         body = {
             "id": slot.pk,
