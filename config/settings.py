@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -30,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sites",
+    "csp",
     "allauth",
     "allauth.account",
     "rest_framework",
@@ -45,6 +47,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -276,6 +280,47 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+
+# --- Content-Security-Policy (django-csp) ----------------------------------------------------
+# Strict: scripts and styles only from our origin or carrying the page's nonce; no inline
+# handlers, no plugins, no <base>, forms post only to us, nobody frames us (the gallery frame
+# widens frame-ancestors to the campaign's embed origins). Media may come from the storage's
+# origin (S3/CDN) and the browser uploads straight to the private bucket.
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+_STORAGE_ORIGINS: list[str] = []
+if USE_S3:
+    _endpoint = env.str("AWS_S3_ENDPOINT_URL", default="")
+    _STORAGE_ORIGINS = [_origin(_endpoint)] if _endpoint else ["https://*.amazonaws.com"]
+    if _public_domain:
+        _STORAGE_ORIGINS.append(f"{env.str('S3_PUBLIC_URL_PROTOCOL', default='https:')}//{_public_domain}")
+_SITE_ORIGIN = _origin(SITE_URL)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", _SITE_ORIGIN, *_STORAGE_ORIGINS],
+        "media-src": [SELF, _SITE_ORIGIN, *_STORAGE_ORIGINS],
+        "connect-src": [SELF, *_STORAGE_ORIGINS],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "frame-src": [SELF],
+    },
+}
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
 
 LOGGING = {
     "version": 1,

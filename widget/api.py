@@ -24,5 +24,6 @@ class CampaignFeatured(APIView):
         campaign, _preview = campaign_for_viewer(slug=slug, user=None, allow_preview=False)
         response = Response(feature_document_cached(campaign=campaign))
         response["Access-Control-Allow-Origin"] = "*"
+        response["Cross-Origin-Resource-Policy"] = "cross-origin"
         response["Cache-Control"] = "public, max-age=60"
         return response

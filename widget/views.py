@@ -33,6 +33,7 @@ def gallery_js(request: HttpRequest) -> HttpResponse:
     )
     response = HttpResponse(source, content_type="text/javascript; charset=utf-8")
     response["Access-Control-Allow-Origin"] = "*"
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
 
 
@@ -51,8 +52,10 @@ def gallery_frame(request: HttpRequest, slug: str) -> HttpResponse:
             srcset = ", ".join(f"{r['url']} {r['width']}w" for r in jpegs)
             entries.append({**entry, "thumb": thumb, "srcset": srcset})
     response = render(request, "widget/frame.html", {"campaign": campaign, "doc": doc, "entries": entries})
-    origins = " ".join(o.strip() for o in campaign.embed_origins.splitlines() if o.strip())
-    response["Content-Security-Policy"] = f"frame-ancestors {origins or '*'}"
+    origins = [o.strip() for o in campaign.embed_origins.splitlines() if o.strip()]
+    # The site's policy (django-csp) with frame-ancestors widened to the campaign's embedders.
+    response._csp_replace = {"frame-ancestors": origins or ["*"]}  # type: ignore[attr-defined]  # read by django-csp
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"  # embeddable under COEP: require-corp
     return response
 
 
@@ -66,6 +69,7 @@ def public_media(request: HttpRequest, path: str) -> HttpResponse:
     except SuspiciousFileOperation as exc:  # "../" out of the public folder
         raise Http404 from exc
     response["Access-Control-Allow-Origin"] = "*"
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = DOCUMENT_CACHE if path.startswith("features/") else RENDITION_CACHE
     return response

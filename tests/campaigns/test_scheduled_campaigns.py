@@ -56,7 +56,7 @@ def test_the_brands_members_see_a_preview_with_a_banner(client: Any, moderator: 
     assert page.status_code == 200
     html = page.content.decode()
     assert "Preview." in html
-    assert "only Northern Lights's team can see this page" in html
+    assert "only the Northern Lights team can see this page" in html
     assert "Enter the challenge" not in html
 
 
