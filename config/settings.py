@@ -138,6 +138,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "publish-due-features": {"task": "moderation.tasks.publish_due_features", "schedule": 300.0},
     "requeue-stuck-entries": {"task": "submissions.tasks.requeue_stuck_entries", "schedule": 600.0},
+    "send-pending-mail": {"task": "moderation.tasks.send_pending_mail", "schedule": 60.0},
 }
 
 # --- Media storage ----------------------------------------------------------------------------
