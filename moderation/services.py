@@ -143,7 +143,7 @@ def entry_decide(
             entry_transition(entry=entry, to=EntryState.APPROVED)
         else:
             entry_transition(entry=entry, to=EntryState.REJECTED)
-        transaction.on_commit(lambda: notifications.entry_decided(decision_id=decision.pk))
+        notifications.entry_decided(decision=decision)  # an outbox row, sent after the commit
     return decision
 
 
@@ -172,7 +172,7 @@ def entry_remove(
         campaign = entry.campaign
         if was_featured:
             transaction.on_commit(lambda: queue_feature_document(campaign=campaign))
-        transaction.on_commit(lambda: notifications.entry_decided(decision_id=decision.pk))
+        notifications.entry_decided(decision=decision)  # an outbox row, sent after the commit
     return decision
 
 
@@ -244,7 +244,7 @@ def feature_publish(
             FeatureEntry.objects.create(feature=feature, entry=item.entry, position=position)
             entry_transition(entry=item.entry, to=EntryState.FEATURED)
         transaction.on_commit(lambda: queue_feature_document(campaign=campaign))
-        transaction.on_commit(lambda: notifications.feature_published(feature_id=feature.pk))
+        notifications.feature_published(feature=feature)
     return feature
 
 

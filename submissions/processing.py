@@ -2,7 +2,9 @@
 
 Idempotent and safe to run twice: the state moves uploaded → processing → pending (or rejected)
 under a row lock, each delivery is counted, and a file that keeps killing its worker is rejected
-after MAX_PROCESSING_ATTEMPTS deliveries instead of looping forever.
+after MAX_PROCESSING_ATTEMPTS deliveries instead of looping forever. Outages of the storage or of
+the database are not the file's fault: they are raised for the task to retry, and the delivery
+they interrupted does not count.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 POSTER_MAX_PIXELS = video.MAX_VIDEO_SIDE * video.MAX_VIDEO_SIDE
 # Failures of the storage or the network around it: worth retrying, never the file's fault.
 STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
+# The database went away (a restart, a failover, a dropped connection): worth retrying too.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
 UNPROCESSABLE = gettext_lazy("We could not process this file. Please try another one.")
 
 
@@ -50,18 +54,51 @@ class Outcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def process_entry(*, entry_id: uuid.UUID | str) -> Entry | None:
+class DatabaseUnavailable(Exception):
+    """Processing was interrupted by a database outage; the task retries it.
+
+    `counted` says whether the interrupted delivery's attempt is already recorded on the entry
+    (the database went away after the first step committed): the retry must then not count
+    itself again, which the database, being down, could not be told now.
+    """
+
+    def __init__(self, *, counted: bool) -> None:
+        super().__init__("the database is unavailable")
+        self.counted = counted
+
+
+@dataclass
+class _Delivery:
+    counted: bool
+
+
+def process_entry(*, entry_id: uuid.UUID | str, counted: bool = False) -> Entry | None:
+    """Process one entry (see the module docstring).
+
+    Storage errors are raised as they are; database errors as DatabaseUnavailable. `counted` is
+    True for a retry whose interrupted delivery was already counted (DatabaseUnavailable.counted).
+    """
+    delivery = _Delivery(counted=counted)
+    try:
+        return _process(entry_id=entry_id, delivery=delivery)
+    except DATABASE_ERRORS as exc:
+        raise DatabaseUnavailable(counted=delivery.counted) from exc
+
+
+def _process(*, entry_id: uuid.UUID | str, delivery: _Delivery) -> Entry | None:
     with transaction.atomic():
         entry = Entry.objects.select_for_update().filter(pk=entry_id).first()
         if entry is None or entry.state not in (EntryState.UPLOADED, EntryState.PROCESSING):
             return entry
-        entry.processing_attempts += 1
-        entry.save(update_fields=["processing_attempts"])
-        if entry.processing_attempts > MAX_PROCESSING_ATTEMPTS:
-            return entry_transition(entry=entry, to=EntryState.REJECTED, reason=str(UNPROCESSABLE))
+        if not delivery.counted:
+            entry.processing_attempts += 1
+            entry.save(update_fields=["processing_attempts"])
+            if entry.processing_attempts > MAX_PROCESSING_ATTEMPTS:
+                return entry_transition(entry=entry, to=EntryState.REJECTED, reason=str(UNPROCESSABLE))
         if entry.state == EntryState.UPLOADED:
             entry_transition(entry=entry, to=EntryState.PROCESSING)
         campaign = entry.campaign
+    delivery.counted = True
 
     # This run's own folder: a concurrent or killed delivery never overwrites or deletes files an
     # approval may be copying; the run that records its renditions removes the others' after commit.
@@ -82,6 +119,7 @@ def process_entry(*, entry_id: uuid.UUID | str) -> Entry | None:
         Entry.objects.filter(pk=entry.pk, processing_attempts__gt=0).update(
             processing_attempts=F("processing_attempts") - 1
         )
+        delivery.counted = False
         raise
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

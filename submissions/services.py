@@ -229,11 +229,11 @@ def queue_processing(*, entry_id: uuid.UUID) -> None:
         log.exception("Could not queue entry %s; the sweeper will retry", entry_id)
 
 
-def entry_process(*, entry_id: uuid.UUID | str) -> Entry | None:
+def entry_process(*, entry_id: uuid.UUID | str, counted: bool = False) -> Entry | None:
     """Make an entry's renditions and put it in review, or reject it (see submissions.processing)."""
     from submissions.processing import process_entry
 
-    return process_entry(entry_id=entry_id)
+    return process_entry(entry_id=entry_id, counted=counted)
 
 
 def entry_publish_renditions(*, entry: Entry) -> None:

@@ -222,8 +222,14 @@ def _open_for_probe(name: str, *, size: int, etag: str) -> BinaryIO:
 
 
 def _move(source: str, target: str, *, etag: str) -> str:
-    """Take the checked upload out of quarantine; refuses if it changed since (a reused POST)."""
+    """Take the checked upload out of quarantine; refuses if it changed since (a reused POST).
+
+    The quarantined object is deleted only once the entry is committed: if the database or the
+    storage fails before that, the fan's upload is still in its slot and completing again works.
+    A deletion that fails after the commit leaves it to the sweeper.
+    """
     storage = private_storage()
+    transaction.on_commit(lambda: storage.delete(source), robust=True)
     if settings.USE_S3:
         client = storage.connection.meta.client
         try:
@@ -239,12 +245,9 @@ def _move(source: str, target: str, *, etag: str) -> str:
                     _("The file changed while we checked it; please send it again."), field="file"
                 ) from exc
             raise
-        storage.delete(source)
         return target
     with storage.open(source, "rb") as fh:
-        stored = storage.save(target, File(fh, name=target))
-    storage.delete(source)
-    return stored
+        return storage.save(target, File(fh, name=target))
 
 
 def upload_slot_complete(
