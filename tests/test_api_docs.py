@@ -49,9 +49,9 @@ def test_interactive_docs_load_their_assets_from_fanfare_itself(client: Any) -> 
 
 
 def test_campaign_list_shows_only_open_campaigns(client: Any, brand: Any) -> None:
-    CampaignFactory(brand=brand, slug="open-now")
-    CampaignFactory(brand=brand, slug="later", opens_at=timezone.now() + dt.timedelta(days=3))
-    CampaignFactory(
+    CampaignFactory.create(brand=brand, slug="open-now")
+    CampaignFactory.create(brand=brand, slug="later", opens_at=timezone.now() + dt.timedelta(days=3))
+    CampaignFactory.create(
         brand=brand,
         slug="over",
         opens_at=timezone.now() - dt.timedelta(days=9),
@@ -74,8 +74,8 @@ def test_unknown_campaign_is_404(client: Any) -> None:
 
 
 def test_huge_limit_is_capped_instead_of_failing(client: Any, brand: Any) -> None:
-    CampaignFactory(brand=brand, slug="open-now")
-    CampaignFactory(brand=brand, slug="open-too")
+    CampaignFactory.create(brand=brand, slug="open-now")
+    CampaignFactory.create(brand=brand, slug="open-too")
     response = client.get("/api/v1/campaigns/", {"limit": "100000000000000000000", "offset": "1"})
     assert response.status_code == 200
     assert len(response.json()["results"]) == 1
@@ -83,7 +83,7 @@ def test_huge_limit_is_capped_instead_of_failing(client: Any, brand: Any) -> Non
 
 
 def test_huge_offset_gives_an_empty_page_instead_of_failing(client: Any, brand: Any) -> None:
-    CampaignFactory(brand=brand, slug="open-now")
+    CampaignFactory.create(brand=brand, slug="open-now")
     response = client.get("/api/v1/campaigns/", {"offset": "100000000000000000000"})
     assert response.status_code == 200
     assert response.json()["count"] == 1

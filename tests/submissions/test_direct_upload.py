@@ -13,6 +13,7 @@ import pytest
 import requests
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from submissions.models import Entry, UploadSlot
 from submissions.samples import sample_photo
@@ -28,7 +29,7 @@ def ask_slot(client: Any, content_type: str = "image/jpeg", size: int = 1000) ->
     return client.post(SLOTS, {"content_type": content_type, "size": size}, format="json")
 
 
-def send(client: Any, slot: dict[str, Any], data: bytes, content_type: str = "image/jpeg") -> int:
+def send(client: APIClient, slot: dict[str, Any], data: bytes, content_type: str = "image/jpeg") -> int:
     target = slot["upload"]
     if target["url"].startswith("http"):  # presigned POST to S3: Fanfare never sees the bytes
         response = requests.post(
