@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account.adapter import get_adapter
 from allauth.account.utils import has_verified_email
 from django.conf import settings
@@ -16,6 +18,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.models import ApiToken, User
+from accounts.permissions import api_user
 from accounts.tokens import api_token_issue, api_token_revoke, api_tokens_of
 
 # One answer for a wrong password, an unknown address and an unverified one: the API must not
@@ -25,7 +28,7 @@ LOCKED = _("Too many failed sign-in attempts. Try again in a few minutes.")
 LOCKOUT_SECONDS = 300  # allauth's ACCOUNT_LOGIN_ATTEMPTS_TIMEOUT default
 
 
-class TokenIn(serializers.Serializer):
+class TokenIn(serializers.Serializer[Any]):
     username = serializers.CharField(max_length=254, help_text="The account's e-mail address.")
     password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
     name = serializers.CharField(
@@ -33,7 +36,7 @@ class TokenIn(serializers.Serializer):
     )
 
 
-class TokenOut(serializers.Serializer):
+class TokenOut(serializers.Serializer[dict[str, Any]]):
     id = serializers.UUIDField(help_text="Identifies the token for listing and revoking; not a secret.")
     token = serializers.CharField(help_text="Send as `Authorization: Token <token>`. Shown only once.")
     name = serializers.CharField()
@@ -41,7 +44,7 @@ class TokenOut(serializers.Serializer):
     expires_at = serializers.DateTimeField()
 
 
-class TokenInfoOut(serializers.Serializer):
+class TokenInfoOut(serializers.Serializer[ApiToken]):
     id = serializers.UUIDField(source="public_id")
     name = serializers.CharField()
     created_at = serializers.DateTimeField(source="created")
@@ -117,8 +120,9 @@ class TokenList(APIView):
 
     @extend_schema(responses=TokenInfoOut(many=True))
     def get(self, request: Request) -> Response:
-        tokens = api_tokens_of(user=request.user)
-        return Response(TokenInfoOut(tokens, many=True, context={"auth": request.auth}).data)
+        tokens = api_tokens_of(user=api_user(request))
+        listed = TokenInfoOut(tokens, many=True, context={"auth": request.auth})  # type: ignore[arg-type]  # many=True takes a list; the stubs expect one instance
+        return Response(listed.data)
 
 
 class TokenDetail(APIView):
@@ -128,6 +132,6 @@ class TokenDetail(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, token_id: str) -> Response:
-        if not api_token_revoke(user=request.user, token_id=token_id):
+        if not api_token_revoke(user=api_user(request), token_id=token_id):
             raise exceptions.NotFound(_("No such token."))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -13,7 +13,7 @@ from rest_framework import exceptions
 from accounts.tokens import password_stamp
 
 
-class TokenAuthentication(KnoxTokenAuthentication):
+class TokenAuthentication(KnoxTokenAuthentication):  # type: ignore[misc]  # django-rest-knox ships no type hints
     """`Authorization: Token <key>`; expired tokens are deleted on sight (knox).
 
     A token issued under an earlier password is deleted and refused, so a password change or reset
@@ -28,7 +28,7 @@ class TokenAuthentication(KnoxTokenAuthentication):
         return user, token
 
 
-class TokenScheme(OpenApiAuthenticationExtension):
+class TokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]  # its __init_subclass__ is untyped
     """How the OpenAPI schema describes the token header (drf-spectacular finds it by target class)."""
 
     target_class = TokenAuthentication

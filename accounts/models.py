@@ -29,7 +29,7 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **extra)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]  # knox is untyped
     email = models.EmailField(_("e-mail address"), unique=True)
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
     is_active = models.BooleanField(default=True)
@@ -88,7 +88,7 @@ class Membership(models.Model):
         return f"{self.user} @ {self.brand} ({self.role})"
 
 
-class ApiToken(AbstractAuthToken):
+class ApiToken(AbstractAuthToken):  # type: ignore[misc]  # django-rest-knox ships no type hints
     """An API token (django-rest-knox): only a hash is stored, and it expires.
 
     `password_stamp` ties the token to the password it was issued under: after any password change

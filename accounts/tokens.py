@@ -57,7 +57,7 @@ def api_tokens_of(*, user: User) -> list[ApiToken]:
 def api_token_revoke(*, user: User, token_id: uuid.UUID | str) -> bool:
     """Revoke one of the person's own tokens; False when there is no such token (of theirs)."""
     try:
-        deleted, _ = ApiToken.objects.filter(user=user, public_id=token_id).delete()
+        deleted: int = ApiToken.objects.filter(user=user, public_id=token_id).delete()[0]
     except (ValueError, TypeError):  # not a UUID
         return False
     return deleted > 0
@@ -65,7 +65,7 @@ def api_token_revoke(*, user: User, token_id: uuid.UUID | str) -> bool:
 
 def api_tokens_revoke_all(*, user: User, reason: str) -> int:
     """Revoke every token of `user` (password changed, membership removed…)."""
-    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    deleted: int = ApiToken.objects.filter(user=user).delete()[0]
     if deleted:
         log.info("Revoked %s API token(s) of user %s: %s", deleted, user.pk, reason)
     return deleted

@@ -6,19 +6,20 @@ from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.forms import TokenCreateForm
+from accounts.permissions import AuthenticatedHttpRequest
 from accounts.tokens import api_token_issue, api_token_revoke, api_tokens_of
 
 
 @never_cache
 @login_required
-def api_tokens(request: HttpRequest) -> HttpResponse:
+def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
     """List, create (password asked again) and revoke one's own API tokens; a new key is shown once."""
     form = TokenCreateForm(request.POST or None)
     new_key = None
@@ -45,7 +46,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def api_token_revoke_view(request: HttpRequest, token_id: str) -> HttpResponse:
+def api_token_revoke_view(request: AuthenticatedHttpRequest, token_id: str) -> HttpResponse:
     if api_token_revoke(user=request.user, token_id=token_id):
         messages.success(request, _("The token is revoked: it no longer works."))
     else:

@@ -11,9 +11,11 @@ The proxy in front should refuse the same sizes (README, "Deploying").
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
@@ -31,17 +33,17 @@ def _mb(size: int) -> str:
     return f"{size / 1048576:.1f} MB"
 
 
-def _file_limit(url_name: str, kwargs: dict[str, object]) -> int:
+def _file_limit(url_name: str, kwargs: dict[str, Any]) -> int:
     """The file limit of the campaign or slot the route names (the ceiling when it names none)."""
     from campaigns.models import Campaign
     from submissions.models import UploadSlot
 
     try:
         if url_name == "api-upload-file":
-            found = UploadSlot.objects.filter(pk=kwargs.get("slot_id")).values_list("max_bytes", flat=True).first()
+            found = UploadSlot.objects.filter(pk=str(kwargs["slot_id"])).values_list("max_bytes", flat=True).first()
         else:
-            found = Campaign.objects.filter(slug=kwargs.get("slug")).values_list("max_bytes", flat=True).first()
-    except (ValueError, TypeError):
+            found = Campaign.objects.filter(slug=str(kwargs["slug"])).values_list("max_bytes", flat=True).first()
+    except (KeyError, ValueError, ValidationError):
         found = None
     return int(found) if found else CEILING
 

@@ -300,6 +300,7 @@ def _origin(url: str) -> str:
 
 
 _STORAGE_ORIGINS: list[str] = []
+_public_domain = env.str("S3_PUBLIC_CUSTOM_DOMAIN", default="") if USE_S3 else ""
 if USE_S3:
     _endpoint = env.str("AWS_S3_ENDPOINT_URL", default="")
     _STORAGE_ORIGINS = [_origin(_endpoint)] if _endpoint else ["https://*.amazonaws.com"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
@@ -14,40 +15,42 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import api_user
+from campaigns.models import Campaign
 from campaigns.selectors import campaign_for_viewer
 from config.clients import client_address
 from submissions import selectors, services, uploads
 from submissions.models import CAPTION_MAX, Entry, EntryState
 
 
-class EntryIn(serializers.Serializer):
+class EntryIn(serializers.Serializer[Any]):
     file = serializers.FileField(required=False, allow_empty_file=True)
     caption = serializers.CharField(required=False, allow_blank=True, max_length=CAPTION_MAX * 2)
     alt_text = serializers.CharField(required=False, allow_blank=True, max_length=1000)
     consent = serializers.BooleanField(required=False, default=False)
 
 
-class RenditionOut(serializers.Serializer):
+class RenditionOut(serializers.Serializer[dict[str, Any]]):
     url = serializers.CharField()
     width = serializers.IntegerField()
     height = serializers.IntegerField()
     format = serializers.CharField()
 
 
-class GuidelineRef(serializers.Serializer):
+class GuidelineRef(serializers.Serializer[dict[str, Any]]):
     number = serializers.IntegerField()
     code = serializers.CharField()
     text = serializers.CharField()
 
 
-class RejectionOut(serializers.Serializer):
+class RejectionOut(serializers.Serializer[dict[str, Any]]):
     reason = serializers.CharField(help_text="Why processing refused the file, if it did.")
     guidelines = GuidelineRef(many=True, help_text="The campaign guidelines the entry did not follow.")
     note = serializers.CharField(help_text="The moderator's note to the fan.")
 
 
-class EntryOut(serializers.ModelSerializer):
-    campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+class EntryOut(serializers.ModelSerializer[Entry]):
+    campaign = serializers.SlugRelatedField[Campaign](slug_field="slug", read_only=True)
     creator = serializers.CharField(source="author.public_name")
     state_label = serializers.CharField(source="get_state_display")
     state_explanation = serializers.CharField()
@@ -56,7 +59,7 @@ class EntryOut(serializers.ModelSerializer):
 
     class Meta:
         model = Entry
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "campaign",
             "kind",
@@ -103,7 +106,7 @@ class CampaignEntries(APIView):
         data.is_valid(raise_exception=True)
         upload = data.validated_data.get("file")
         entry = services.entry_create(
-            author=request.user,
+            author=api_user(request),
             campaign=campaign,
             upload=upload,
             size=upload.size if upload is not None else 0,
@@ -114,14 +117,14 @@ class CampaignEntries(APIView):
         return created_entry_response(entry, request)
 
 
-class MyEntries(generics.ListAPIView):
+class MyEntries(generics.ListAPIView[Entry]):
     """The signed-in fan's entries, newest first, with their state explained."""
 
     serializer_class = EntryOut
     permission_classes = (IsAuthenticated,)
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.entries_of_author(user=self.request.user)
+    def get_queryset(self) -> QuerySet[Entry]:
+        return selectors.entries_of_author(user=api_user(self.request))
 
 
 class EntryDetail(APIView):
@@ -135,19 +138,21 @@ class EntryDetail(APIView):
         return Response(EntryOut(entry, context={"request": request}).data)
 
 
-class UploadSlotIn(serializers.Serializer):
+class UploadSlotIn(serializers.Serializer[Any]):
     content_type = serializers.CharField(max_length=100, help_text="The file's type, e.g. image/jpeg or video/mp4.")
     size = serializers.IntegerField(min_value=0, help_text="The file's size in bytes.")
 
 
-class UploadTargetOut(serializers.Serializer):
+class UploadTargetOut(serializers.Serializer[dict[str, Any]]):
     url = serializers.CharField()
     method = serializers.CharField()
-    fields = serializers.DictField(child=serializers.CharField(), help_text="Form fields to send before the file.")
+    fields = serializers.DictField(  # type: ignore[assignment]  # DRF's metaclass takes declared fields off the class
+        child=serializers.CharField(), help_text="Form fields to send before the file."
+    )
     file_field = serializers.CharField()
 
 
-class UploadSlotOut(serializers.Serializer):
+class UploadSlotOut(serializers.Serializer[dict[str, Any]]):
     id = serializers.UUIDField()
     kind = serializers.CharField()
     max_bytes = serializers.IntegerField()
@@ -156,7 +161,7 @@ class UploadSlotOut(serializers.Serializer):
     complete_url = serializers.CharField()
 
 
-class UploadCompleteIn(serializers.Serializer):
+class UploadCompleteIn(serializers.Serializer[Any]):
     caption = serializers.CharField(required=False, allow_blank=True, max_length=CAPTION_MAX * 2)
     alt_text = serializers.CharField(required=False, allow_blank=True, max_length=1000)
     consent = serializers.BooleanField(required=False, default=False)
@@ -177,7 +182,7 @@ class CampaignUploads(APIView):
         data = UploadSlotIn(data=request.data)
         data.is_valid(raise_exception=True)
         slot = uploads.upload_slot_create(
-            author=request.user,
+            author=api_user(request),
             campaign=campaign,
             content_type=data.validated_data["content_type"],
             size=data.validated_data["size"],
@@ -203,10 +208,13 @@ class UploadFile(APIView):
     @extend_schema(request={"multipart/form-data": EntryIn}, responses={204: None})
     def post(self, request: Request, slot_id: str) -> Response:
         # A plain text field named `file` counts as no file: the service then refuses it (400, `file`).
-        sent = request.data.get("file")
+        sent = request.data.get("file") if isinstance(request.data, dict) else None  # a QueryDict here
         upload = sent if isinstance(sent, UploadedFile) else None
         uploads.upload_slot_receive(
-            author=request.user, slot_id=slot_id, upload=upload, size=upload.size if upload is not None else 0
+            author=api_user(request),
+            slot_id=slot_id,
+            upload=upload,
+            size=(upload.size or 0) if upload is not None else 0,
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -220,5 +228,5 @@ class UploadComplete(APIView):
     def post(self, request: Request, slot_id: str) -> Response:
         data = UploadCompleteIn(data=request.data)
         data.is_valid(raise_exception=True)
-        entry = uploads.upload_slot_complete(author=request.user, slot_id=slot_id, **data.validated_data)
+        entry = uploads.upload_slot_complete(author=api_user(request), slot_id=slot_id, **data.validated_data)
         return created_entry_response(entry, request)

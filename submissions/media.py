@@ -13,7 +13,7 @@ import io
 import re
 import warnings
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -111,9 +111,10 @@ def kind_of(fmt: str) -> str:
     return "video" if fmt in VIDEO_FORMATS else "photo"
 
 
-def _open(fileobj: BinaryIO, fmt: str, *, max_pixels: int | None = None) -> Image.Image:
+def _open(fileobj: IO[bytes], fmt: str, *, max_pixels: int | None = None) -> Image.Image:
     """Open (not decode) a picture; MediaRejected naming the limit when its header is a pixel bomb."""
-    limit = min(max_pixels or Image.MAX_IMAGE_PIXELS, Image.MAX_IMAGE_PIXELS)
+    ceiling = Image.MAX_IMAGE_PIXELS or 100_000_000  # set above; None would mean "no limit"
+    limit = min(max_pixels or ceiling, ceiling)
     fileobj.seek(0)
     try:
         with warnings.catch_warnings():
@@ -135,7 +136,7 @@ def _open(fileobj: BinaryIO, fmt: str, *, max_pixels: int | None = None) -> Imag
         raise MediaRejected(_("This file is damaged or is not a picture we can read.")) from exc
 
 
-def probe(fileobj: BinaryIO, *, max_pixels: int) -> Probe:
+def probe(fileobj: IO[bytes], *, max_pixels: int) -> Probe:
     """Check type and pixel count from the header alone (nothing is decoded).
 
     Raises MediaRejected with a reason the fan can read.
@@ -204,7 +205,7 @@ def _fit(width: int, height: int, long_side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def make_renditions(fileobj: BinaryIO, *, max_pixels: int) -> tuple[Probe, list[RenditionImage]]:
+def make_renditions(fileobj: IO[bytes], *, max_pixels: int) -> tuple[Probe, list[RenditionImage]]:
     """Decode the picture once and encode each size in WebP and JPEG, never upscaled.
 
     Raises MediaRejected for anything that is not a sound picture within the limits.
@@ -284,7 +285,7 @@ def _shrink(im: Image.Image, size: tuple[int, int]) -> Image.Image:
     return im.resize(size, Image.Resampling.LANCZOS, reducing_gap=1.0)
 
 
-def sha256_of(fileobj: BinaryIO) -> str:
+def sha256_of(fileobj: IO[bytes]) -> str:
     fileobj.seek(0)
     digest = hashlib.sha256()
     for chunk in iter(lambda: fileobj.read(1024 * 1024), b""):

@@ -17,7 +17,7 @@ import datetime as dt
 import io
 import logging
 import uuid
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from botocore.exceptions import ClientError
 from django.conf import settings
@@ -41,7 +41,7 @@ from submissions.services import (
     original_key,
     probe_upload,
 )
-from submissions.storage import private_storage
+from submissions.storage import private_s3_storage, private_storage
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def _seconds_until_one_frees(slots: QuerySet[UploadSlot], *, now: dt.datetime) -
 def upload_target(slot: UploadSlot) -> dict[str, Any]:
     """Where and how the browser sends the file: {"url", "method", "fields", "file_field"}."""
     if settings.USE_S3:
-        storage = private_storage()
+        storage = private_s3_storage()
         client = storage.connection.meta.client
         post = client.generate_presigned_post(
             Bucket=storage.bucket_name,
@@ -146,7 +146,7 @@ def _slot_for(*, author: User, slot_id: uuid.UUID | str, lock: bool = False) -> 
     return slot
 
 
-def upload_slot_receive(*, author: User, slot_id: uuid.UUID | str, upload: BinaryIO | None, size: int) -> None:
+def upload_slot_receive(*, author: User, slot_id: uuid.UUID | str, upload: IO[bytes] | None, size: int) -> None:
     """Local storage: stream the file to the slot's key (the S3 flow skips Django entirely)."""
     slot = _slot_for(author=author, slot_id=slot_id)
     if slot.completed_at or slot.expires_at < timezone.now():
@@ -206,18 +206,18 @@ def _stat(name: str) -> tuple[int, str]:
     """Size and version tag of a stored upload (HEAD on S3; the ETag is empty locally)."""
     storage = private_storage()
     if settings.USE_S3:
-        head = storage.connection.meta.client.head_object(Bucket=storage.bucket_name, Key=name)
+        s3 = private_s3_storage()
+        head = s3.connection.meta.client.head_object(Bucket=s3.bucket_name, Key=name)
         return int(head["ContentLength"]), str(head["ETag"])
     return storage.size(name), ""
 
 
-def _open_for_probe(name: str, *, size: int, etag: str) -> BinaryIO:
+def _open_for_probe(name: str, *, size: int, etag: str) -> IO[bytes]:
     storage = private_storage()
     if settings.USE_S3:
-        raw = _S3RangeReader(
-            client=storage.connection.meta.client, bucket=storage.bucket_name, key=name, size=size, etag=etag
-        )
-        return io.BufferedReader(raw, buffer_size=HEAD_BYTES)  # type: ignore[return-value]
+        s3 = private_s3_storage()
+        raw = _S3RangeReader(client=s3.connection.meta.client, bucket=s3.bucket_name, key=name, size=size, etag=etag)
+        return io.BufferedReader(raw, buffer_size=HEAD_BYTES)
     return storage.open(name, "rb")
 
 
@@ -231,12 +231,13 @@ def _move(source: str, target: str, *, etag: str) -> str:
     storage = private_storage()
     transaction.on_commit(lambda: storage.delete(source), robust=True)
     if settings.USE_S3:
-        client = storage.connection.meta.client
+        s3 = private_s3_storage()
+        client = s3.connection.meta.client
         try:
             client.copy_object(
-                Bucket=storage.bucket_name,
+                Bucket=s3.bucket_name,
                 Key=target,
-                CopySource={"Bucket": storage.bucket_name, "Key": source},
+                CopySource={"Bucket": s3.bucket_name, "Key": source},
                 CopySourceIfMatch=etag,
             )
         except ClientError as exc:

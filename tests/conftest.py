@@ -129,17 +129,17 @@ def _fresh_cache() -> Iterator[None]:
 # --- Personas ---------------------------------------------------------------------------------
 @pytest.fixture
 def brand(db: None) -> Any:
-    return BrandFactory(name="Northern Lights", slug="northern-lights")
+    return BrandFactory.create(name="Northern Lights", slug="northern-lights")
 
 
 @pytest.fixture
 def other_brand(db: None) -> Any:
-    return BrandFactory(name="Rival Records", slug="rival-records")
+    return BrandFactory.create(name="Rival Records", slug="rival-records")
 
 
 def _member(brand: Any, role: str, email: str) -> User:
-    user = UserFactory(email=email)
-    MembershipFactory(user=user, brand=brand, role=role)
+    user = UserFactory.create(email=email)
+    MembershipFactory.create(user=user, brand=brand, role=role)
     return user
 
 
@@ -166,17 +166,17 @@ def outsider(other_brand: Any) -> User:
 
 @pytest.fixture
 def fan(db: None) -> User:
-    return UserFactory(email="fan@example.test", display_name="Dancing Fan")
+    return UserFactory.create(email="fan@example.test", display_name="Dancing Fan")
 
 
 @pytest.fixture
 def other_fan(db: None) -> User:
-    return UserFactory(email="other.fan@example.test", display_name="Other Fan")
+    return UserFactory.create(email="other.fan@example.test", display_name="Other Fan")
 
 
 @pytest.fixture
 def campaign(brand: Any) -> Campaign:
-    return CampaignFactory(brand=brand, slug="movement-monday", hashtag="#MovementMonday")
+    return CampaignFactory.create(brand=brand, slug="movement-monday", hashtag="#MovementMonday")
 
 
 @pytest.fixture

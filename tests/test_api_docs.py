@@ -49,9 +49,9 @@ def test_interactive_docs_load_their_assets_from_fanfare_itself(client: Any) -> 
 
 
 def test_campaign_list_shows_only_open_campaigns(client: Any, brand: Any) -> None:
-    CampaignFactory(brand=brand, slug="open-now")
-    CampaignFactory(brand=brand, slug="later", opens_at=timezone.now() + dt.timedelta(days=3))
-    CampaignFactory(
+    CampaignFactory.create(brand=brand, slug="open-now")
+    CampaignFactory.create(brand=brand, slug="later", opens_at=timezone.now() + dt.timedelta(days=3))
+    CampaignFactory.create(
         brand=brand,
         slug="over",
         opens_at=timezone.now() - dt.timedelta(days=9),
@@ -74,8 +74,8 @@ def test_unknown_campaign_is_404(client: Any) -> None:
 
 
 def test_huge_limit_is_capped_instead_of_failing(client: Any, brand: Any) -> None:
-    CampaignFactory(brand=brand, slug="open-now")
-    CampaignFactory(brand=brand, slug="open-too")
+    CampaignFactory.create(brand=brand, slug="open-now")
+    CampaignFactory.create(brand=brand, slug="open-too")
     response = client.get("/api/v1/campaigns/", {"limit": "100000000000000000000", "offset": "1"})
     assert response.status_code == 200
     assert len(response.json()["results"]) == 1
@@ -83,102 +83,8 @@ def test_huge_limit_is_capped_instead_of_failing(client: Any, brand: Any) -> Non
 
 
 def test_huge_offset_gives_an_empty_page_instead_of_failing(client: Any, brand: Any) -> None:
-    CampaignFactory(brand=brand, slug="open-now")
+    CampaignFactory.create(brand=brand, slug="open-now")
     response = client.get("/api/v1/campaigns/", {"offset": "100000000000000000000"})
     assert response.status_code == 200
     assert response.json()["count"] == 1
     assert response.json()["results"] == []
-
-
-# --- Errors are part of the contract ----------------------------------------------------------
-def _schema(client: Any) -> dict[str, Any]:
-    return client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
-
-
-def test_every_operation_documents_its_errors_with_the_error_shape(client: Any) -> None:
-    schema = _schema(client)
-    error = schema["components"]["schemas"]["Error"]
-    assert error["required"] == ["detail"]
-    assert error["additionalProperties"] == {"type": "array", "items": {"type": "string"}}
-    for path, operations in schema["paths"].items():
-        for method, operation in operations.items():
-            responses = operation["responses"]
-            errors = [code for code in responses if code >= "400"]
-            assert "503" in errors, (method, path)
-            for code in errors:
-                assert responses[code]["content"]["application/json"]["schema"] == {
-                    "$ref": "#/components/schemas/Error"
-                }, (method, path, code)
-            if "{" in path:
-                assert "404" in responses, (method, path)
-            if "requestBody" in operation:
-                assert {"400", "413", "415"} <= set(responses), (method, path)
-            if operation.get("security") and {} not in operation["security"]:
-                assert {"401", "403"} <= set(responses), (method, path)
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "code"),
-    [
-        ("post", "/api/v1/entries/{entry_id}/decision/", "409"),
-        ("post", "/api/v1/entries/{entry_id}/shortlist/", "409"),
-        ("post", "/api/v1/uploads/{slot_id}/complete/", "409"),
-        ("post", "/api/v1/uploads/{slot_id}/file/", "409"),
-        ("post", "/api/v1/campaigns/{slug}/features/publish/", "409"),
-        ("post", "/api/v1/auth/token/", "429"),
-        ("post", "/api/v1/campaigns/{slug}/uploads/", "429"),
-        ("get", "/api/v1/campaigns/", "400"),
-    ],
-)
-def test_operations_document_the_statuses_their_services_answer(client: Any, method: str, path: str, code: str) -> None:
-    assert code in _schema(client)["paths"][path][method]["responses"]
-
-
-def test_the_public_featured_document_documents_no_auth_errors(client: Any) -> None:
-    responses = _schema(client)["paths"]["/api/v1/campaigns/{slug}/featured/"]["get"]["responses"]
-    assert "401" not in responses
-    assert "403" not in responses
-
-
-def test_request_schemas_state_the_server_rules(client: Any) -> None:
-    components = _schema(client)["components"]["schemas"]
-    entry = components["EntryIn"]
-    assert set(entry["required"]) == {"file", "alt_text", "consent"}
-    assert entry["properties"]["file"]["format"] == "binary"
-    assert entry["properties"]["caption"]["maxLength"] == 2200
-    assert entry["properties"]["alt_text"]["maxLength"] == 500
-    assert entry["properties"]["alt_text"]["minLength"] == 1
-    consent = components["UploadCompleteIn"]["properties"]["consent"]["allOf"][0]["$ref"].rsplit("/", 1)[-1]
-    assert components[consent]["enum"] == [True]
-    slot = components["UploadSlotIn"]["properties"]
-    assert slot["size"]["minimum"] == 1
-    assert "image/jpeg" in components[slot["content_type"]["allOf"][0]["$ref"].rsplit("/", 1)[-1]]["enum"]
-
-
-@pytest.mark.parametrize(
-    ("text", "allowed_blank", "valid"),
-    [
-        ("", True, True),
-        ("a", True, True),
-        ("a\x00", True, False),
-        ("", False, False),
-        ("   ", False, False),
-        (" a ", False, True),
-        ("\x00a", False, False),
-    ],
-)
-def test_the_text_patterns_match_what_drf_accepts(text: str, allowed_blank: bool, valid: bool) -> None:
-    import re
-
-    from config.schema import ANY_TEXT, NOT_BLANK
-    from rest_framework import serializers
-
-    pattern = ANY_TEXT if allowed_blank else NOT_BLANK
-    assert bool(re.search(pattern, text)) is valid
-    field = serializers.CharField(allow_blank=allowed_blank)
-    try:
-        field.run_validation(text)
-        accepted = True
-    except serializers.ValidationError:
-        accepted = False
-    assert accepted is valid

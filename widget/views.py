@@ -6,7 +6,7 @@ import json
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import cache_control
@@ -60,7 +60,7 @@ def gallery_frame(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-def public_media(request: HttpRequest, path: str) -> HttpResponse:
+def public_media(request: HttpRequest, path: str) -> HttpResponseBase:
     """Serve the local public folder (embedded defaults only; production uses S3 and a CDN)."""
     if settings.USE_S3:
         raise Http404

@@ -33,7 +33,9 @@ def test_fan_signs_up_with_email_and_must_verify_it(client: Any) -> None:
     assert response.status_code == 302
     assert User.objects.filter(email="new.fan@example.test").exists()
     assert len(mail.outbox) == 1
-    link = re.search(r"http://\S+/accounts/confirm-email/\S+/", mail.outbox[0].body).group(0)
+    found = re.search(r"http://\S+/accounts/confirm-email/\S+/", str(mail.outbox[0].body))
+    assert found is not None
+    link = found.group(0)
 
     # Until the address is verified the fan cannot log in.
     client.logout()

@@ -23,7 +23,7 @@ PUBLIC_SURFACES = [
 
 @pytest.fixture
 def scheduled(brand: Any) -> Any:
-    return CampaignFactory(
+    return CampaignFactory.create(
         brand=brand, slug="launch-party", title="Secret launch", opens_at=timezone.now() + dt.timedelta(days=3)
     )
 

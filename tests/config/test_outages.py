@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -28,7 +29,7 @@ def slot(fan: User, campaign: Campaign) -> UploadSlot:
     return upload_slot_create(author=fan, campaign=campaign, content_type="image/jpeg", size=1000)
 
 
-def complete(client: APIClient, slot: UploadSlot) -> object:
+def complete(client: APIClient, slot: UploadSlot) -> Any:
     return client.post(f"/api/v1/uploads/{slot.pk}/complete/", {"alt_text": "A dance", "consent": True}, format="json")
 
 

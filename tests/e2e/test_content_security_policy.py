@@ -100,20 +100,20 @@ def shots(tmp_path: Path) -> Path:
 
 
 def test_the_site_works_under_its_content_security_policy(browser: Any, live_site: str, shots: Path) -> None:
-    brand = BrandFactory(name="Northern Lights", slug="northern-lights")
-    campaign = CampaignFactory(brand=brand, slug="movement-monday", hashtag="#MovementMonday")
-    CampaignFactory(
+    brand = BrandFactory.create(name="Northern Lights", slug="northern-lights")
+    campaign = CampaignFactory.create(brand=brand, slug="movement-monday", hashtag="#MovementMonday")
+    CampaignFactory.create(
         brand=brand, slug="launch-party", hashtag="#LaunchParty", opens_at=dt.datetime(2031, 1, 5, 10, tzinfo=dt.UTC)
     )
-    admin = UserFactory(email="admin@northern.test", password=PASSWORD)
-    fan = UserFactory(email="fan@example.test", password=PASSWORD, display_name="Kitchen Dancer")
+    admin = UserFactory.create(email="admin@northern.test", password=PASSWORD)
+    fan = UserFactory.create(email="fan@example.test", password=PASSWORD, display_name="Kitchen Dancer")
     for person in (admin, fan):
         EmailAddress.objects.create(user=person, email=person.email, verified=True, primary=True)
-    MembershipFactory(user=admin, brand=brand, role=Role.ADMIN)
+    MembershipFactory.create(user=admin, brand=brand, role=Role.ADMIN)
     shown = approved_entry(author=fan, campaign=campaign, moderator=admin)
     entry_shortlist(actor=admin, entry_id=shown.pk)
     call_command("publish_features", "--campaign", "movement-monday", "--now")
-    pending_entry(author=UserFactory(email="other@example.test"), campaign=campaign, seed=5)
+    pending_entry(author=UserFactory.create(email="other@example.test"), campaign=campaign, seed=5)
 
     problems: list[str] = []
     for viewport in (PHONE, DESKTOP):

@@ -45,12 +45,12 @@ def broker() -> Iterator[Broker]:
 
 @pytest.fixture
 def fan(transactional_db: None) -> User:
-    return UserFactory(email="outage.fan@example.test")
+    return UserFactory.create(email="outage.fan@example.test")
 
 
 @pytest.fixture
 def campaign(transactional_db: None) -> Campaign:
-    return CampaignFactory(slug="outage-monday", hashtag="#OutageMonday")
+    return CampaignFactory.create(slug="outage-monday", hashtag="#OutageMonday")
 
 
 def test_entry_uploaded_while_the_broker_is_down_is_processed_once_it_is_back(

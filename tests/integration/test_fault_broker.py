@@ -70,20 +70,20 @@ def worker(broker: Broker, mailbox: Path, celery_worker: Worker) -> Worker:
 
 @pytest.fixture
 def campaign(transactional_db: None) -> Campaign:
-    return CampaignFactory(slug="broker-monday", hashtag="#BrokerMonday", feature_count=5)
+    return CampaignFactory.create(slug="broker-monday", hashtag="#BrokerMonday", feature_count=5)
 
 
 @pytest.fixture
 def moderator(campaign: Campaign) -> User:
-    user = UserFactory(email="broker.mod@example.test")
-    MembershipFactory(user=user, brand=campaign.brand, role=Role.MODERATOR)
+    user = UserFactory.create(email="broker.mod@example.test")
+    MembershipFactory.create(user=user, brand=campaign.brand, role=Role.MODERATOR)
     return user
 
 
 @pytest.fixture
 def brand_admin(campaign: Campaign) -> User:
-    user = UserFactory(email="broker.admin@example.test")
-    MembershipFactory(user=user, brand=campaign.brand, role=Role.ADMIN)
+    user = UserFactory.create(email="broker.admin@example.test")
+    MembershipFactory.create(user=user, brand=campaign.brand, role=Role.ADMIN)
     return user
 
 
@@ -126,7 +126,7 @@ def test_decisions_and_a_publication_while_the_broker_is_down_succeed_and_each_m
     brand_admin: User,
     s3: Any,
 ) -> None:
-    fans = [UserFactory(email=f"broker.fan{n}@example.test") for n in range(2)]
+    fans = [UserFactory.create(email=f"broker.fan{n}@example.test") for n in range(2)]
     entries = [
         uploaded_entry(author=fan, campaign=campaign, data=sample_photo(seed=95 + n, size=(640, 480)))
         for n, fan in enumerate(fans)

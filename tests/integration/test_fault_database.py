@@ -35,7 +35,7 @@ from tests.integration.helpers import Worker, wait_for
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 DATABASE = "fanfare_faults"
-DETAILS = {"caption": "Restart-proof", "alt_text": "A fan dancing", "consent": True}
+DETAILS: dict[str, Any] = {"caption": "Restart-proof", "alt_text": "A fan dancing", "consent": True}
 PROCESSING_TIMEOUT = 60.0
 
 
@@ -83,13 +83,13 @@ def server(postgres: PrivatePostgres, worker: Worker, tmp_path_factory: pytest.T
 
 @pytest.fixture
 def campaign(transactional_db: None) -> Campaign:
-    return CampaignFactory(slug="restart-monday", hashtag="#RestartMonday", max_entries_per_fan_per_day=10)
+    return CampaignFactory.create(slug="restart-monday", hashtag="#RestartMonday", max_entries_per_fan_per_day=10)
 
 
 @pytest.fixture
 def fan_session(server: AppServer, transactional_db: None) -> requests.Session:
     """A fan's API client on the real server, signed in with a token."""
-    fan = UserFactory(email="restart.fan@example.test")
+    fan = UserFactory.create(email="restart.fan@example.test")
     EmailAddress.objects.create(user=fan, email=fan.email, verified=True, primary=True)
     response = requests.post(
         f"{server.url}/api/v1/auth/token/", data={"username": fan.email, "password": PASSWORD}, timeout=30
@@ -120,7 +120,7 @@ def upload_to_slot(session: requests.Session, server: AppServer, campaign: Campa
         timeout=30,
     )
     assert response.status_code == 201, response.text
-    slot = response.json()
+    slot: dict[str, Any] = response.json()
     target = slot["upload"]
     sent = requests.post(target["url"], data=target["fields"], files={"file": ("x", data, "image/jpeg")}, timeout=30)
     assert sent.status_code in (200, 201, 204), sent.text

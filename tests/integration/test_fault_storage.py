@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any, cast
 
 import pytest
 import requests
@@ -43,7 +44,7 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Endpoint]:
     s3.launch(buckets=(settings.S3_PRIVATE_BUCKET, settings.S3_PUBLIC_BUCKET))
     storages = {
         name: {**conf, "OPTIONS": {**conf["OPTIONS"], "endpoint_url": s3.url}}
-        for name, conf in settings.STORAGES.items()
+        for name, conf in cast(dict[str, dict[str, Any]], settings.STORAGES).items()
         if name in ("default", "public")
     }
     with pytest.MonkeyPatch.context() as mp:
@@ -61,12 +62,12 @@ def worker(endpoint: S3Endpoint, celery_worker: Worker) -> Worker:
 
 @pytest.fixture
 def fan(transactional_db: None) -> User:
-    return UserFactory(email="storage.fan@example.test")
+    return UserFactory.create(email="storage.fan@example.test")
 
 
 @pytest.fixture
 def campaign(transactional_db: None) -> Campaign:
-    return CampaignFactory(slug="storage-monday", hashtag="#StorageMonday")
+    return CampaignFactory.create(slug="storage-monday", hashtag="#StorageMonday")
 
 
 def keys_under(endpoint: S3Endpoint, prefix: str) -> list[str]:

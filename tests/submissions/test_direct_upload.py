@@ -13,6 +13,7 @@ import pytest
 import requests
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from submissions.models import Entry, UploadSlot
 from submissions.samples import sample_photo
@@ -28,7 +29,7 @@ def ask_slot(client: Any, content_type: str = "image/jpeg", size: int = 1000) ->
     return client.post(SLOTS, {"content_type": content_type, "size": size}, format="json")
 
 
-def send(client: Any, slot: dict[str, Any], data: bytes, content_type: str = "image/jpeg") -> int:
+def send(client: APIClient, slot: dict[str, Any], data: bytes, content_type: str = "image/jpeg") -> int:
     target = slot["upload"]
     if target["url"].startswith("http"):  # presigned POST to S3: Fanfare never sees the bytes
         response = requests.post(
@@ -193,7 +194,7 @@ def test_database_outage_while_completing_is_a_503_and_completing_again_works(
     data = sample_photo(seed=47)
     slot = ask_slot(client, size=len(data)).json()
     assert send(client, slot, data) in (200, 201, 204)
-    real = uploads.entry_create_from_stored
+    real = uploads.entry_create_from_stored  # type: ignore[attr-defined]  # imported there from services, patched there
 
     def database_gone(**kwargs: Any) -> Any:
         # The original was copied out of quarantine; then the database goes away.

@@ -53,7 +53,9 @@ def test_animated_gif_uses_its_first_frame(fan: Any, campaign: Any) -> None:
     assert entry.state == "pending"
     jpeg = next(data for name, data in private_bytes(entry).items() if name.endswith(".jpg"))
     assert b"secret-serial" not in jpeg
-    red, _green, blue = Image.open(io.BytesIO(jpeg)).getpixel((100, 50))
+    pixel = Image.open(io.BytesIO(jpeg)).getpixel((100, 50))
+    assert isinstance(pixel, tuple)
+    red, _green, blue = pixel
     assert red > 200
     assert blue < 60
 

@@ -119,7 +119,8 @@ class Command(BaseCommand):
                 alt_text=f"A fan dancing, sample picture {i + 1}",
                 consent=True,
             )
-            entries.append(entry_process(entry_id=entry.pk))
+            entry_process(entry_id=entry.pk)
+            entries.append(entry)
         # 7 approved, 2 rejected with a reason, 3 left in review.
         for entry in entries[:7]:
             entry_decide(actor=moderator, entry_id=entry.pk, action="approve")
