@@ -8,12 +8,32 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.http import Http404
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404, HttpRequest
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.request import Request
 
 from accounts.models import READ_ROLES, Brand, Membership, User
 
 
-def brand_for_member(*, user: User, brand_slug: str, roles: Iterable[str] = READ_ROLES) -> Brand:
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request type of a `login_required` view: its `user` is signed in (for the type checker only)."""
+
+    user: User
+
+
+def api_user(request: Request) -> User:
+    """The signed-in user of an API request, for views behind `IsAuthenticated`.
+
+    Raises NotAuthenticated for an anonymous request (the permission has refused it already).
+    """
+    user = request.user
+    if not isinstance(user, User):
+        raise NotAuthenticated
+    return user
+
+
+def brand_for_member(*, user: User | AnonymousUser, brand_slug: str, roles: Iterable[str] = READ_ROLES) -> Brand:
     """The brand named by `brand_slug` if `user` holds one of `roles` in it; otherwise Http404."""
     if not user.is_authenticated:
         raise Http404
@@ -27,7 +47,7 @@ def brand_for_member(*, user: User, brand_slug: str, roles: Iterable[str] = READ
     return membership.brand
 
 
-def member_brand_ids(*, user: User, roles: Iterable[str] = READ_ROLES) -> list[int]:
+def member_brand_ids(*, user: User | AnonymousUser, roles: Iterable[str] = READ_ROLES) -> list[int]:
     """Ids of the brands where `user` holds one of `roles` (empty for anonymous users)."""
     if not user.is_authenticated:
         return []

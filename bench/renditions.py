@@ -68,7 +68,7 @@ def phone_photo(seed: int, size: tuple[int, int], orientation: int) -> bytes:
 
     def colour() -> tuple[int, int, int]:
         base = rnd.randrange(40, 215)
-        return tuple(max(0, min(255, base + rnd.randrange(-70, 71))) for _ in range(3))  # type: ignore[return-value]
+        return tuple(max(0, min(255, base + rnd.randrange(-70, 71))) for _ in range(3))  # type: ignore[return-value]  # range(3): three channels
 
     gradient = Image.linear_gradient("L").rotate(rnd.randrange(360)).resize((w, h), Image.Resampling.BILINEAR)
     im = Image.composite(Image.new("RGB", (w, h), colour()), Image.new("RGB", (w, h), colour()), gradient)

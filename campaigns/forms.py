@@ -139,7 +139,8 @@ class CampaignForm(forms.Form):
         }
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         name = data.get("time_zone")
         if name:
             tz = zoneinfo.ZoneInfo(name)

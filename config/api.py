@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from config.errors import DomainError
+from config.errors import DomainError, RateLimited
 
 API_PREFIX = "/api/"
 NON_FIELD = "non_field_errors"
@@ -96,11 +96,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """DomainError → its status naming the field; every DRF error → the one shape, headers kept."""
     if isinstance(exc, DomainError):
         field = exc.field or NON_FIELD
-        return Response({field: [exc.message], "detail": exc.message}, status=exc.status)
-    response = drf_exception_handler(exc, context)
-    if response is not None:
-        response.data = error_body(response.data)
-    return response
+        response = Response({field: [exc.message], "detail": exc.message}, status=exc.status)
+        if isinstance(exc, RateLimited):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
+    answer = drf_exception_handler(exc, context)
+    if answer is not None:
+        answer.data = error_body(answer.data)
+    return answer
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -178,7 +181,8 @@ class Pagination(LimitOffsetPagination):
         return int(raw)
 
     def get_limit(self, request: Request) -> int:
-        return self._bounded(request, self.limit_query_param, default=self.default_limit, low=1, high=self.max_limit)
+        default = self.default_limit or self.max_limit
+        return self._bounded(request, self.limit_query_param, default=default, low=1, high=self.max_limit)
 
     def get_offset(self, request: Request) -> int:
         return self._bounded(request, self.offset_query_param, default=0, low=0, high=self.max_offset)

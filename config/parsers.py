@@ -6,6 +6,7 @@ imported; config/api.py imports that module, so the parsers cannot live there.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from rest_framework import exceptions, parsers
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser, but a body nested past Python's recursion limit is a 400, not a 500."""
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> Any:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError as exc:
@@ -28,7 +29,7 @@ FILE_NAME_TOO_LONG = _("The file name is too long; rename the file to something 
 class MultiPartParser(parsers.MultiPartParser):
     """DRF's multipart parser whose refusals say what to do, on the field concerned."""
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> Any:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         try:
             return super().parse(stream, media_type, parser_context)
         except exceptions.ParseError as exc:

@@ -22,7 +22,9 @@ ERROR_SCHEMA = {
     "required": ["detail"],
     "additionalProperties": {"type": "array", "items": {"type": "string"}},
 }
-ERROR_COMPONENT = ResolvedComponent(name="Error", type=ResolvedComponent.SCHEMA, object="Error", schema=ERROR_SCHEMA)
+ERROR_COMPONENT = ResolvedComponent(  # type: ignore[no-untyped-call]  # drf-spectacular is unannotated
+    name="Error", type=ResolvedComponent.SCHEMA, object="Error", schema=ERROR_SCHEMA
+)
 ERROR_REF = ERROR_COMPONENT.ref
 
 ERRORS = {
@@ -59,7 +61,7 @@ class ApiSchema(AutoSchema):
         view = self.view
         unsafe = self.method not in ("GET", "HEAD", "OPTIONS")
         has_body = unsafe and self.method != "DELETE" and self.get_request_serializer() is not None
-        has_query = self._is_list_view() and self._get_paginator() is not None
+        has_query = self._is_list_view() and self._get_paginator() is not None  # type: ignore[no-untyped-call]  # drf-spectacular is unannotated
         authenticates = bool(getattr(view, "authentication_classes", ()))
         permissions = tuple(getattr(view, "permission_classes", ()))
         open_to_all = all(p is AllowAny for p in permissions) or (
@@ -80,7 +82,9 @@ class ApiSchema(AutoSchema):
         yield "503"
 
     def _map_serializer_field(self, field: Any, direction: Any, bypass_extensions: bool = False) -> dict[str, Any]:
-        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        schema: dict[str, Any] = super()._map_serializer_field(  # type: ignore[no-untyped-call]  # unannotated upstream
+            field, direction, bypass_extensions
+        )
         if direction != "request":
             return schema
         if isinstance(field, serializers.FileField):
@@ -93,7 +97,7 @@ class ApiSchema(AutoSchema):
         return schema
 
     def _insert_field_validators(self, field: Any, schema: dict[str, Any]) -> None:
-        super()._insert_field_validators(field, schema)
+        super()._insert_field_validators(field, schema)  # type: ignore[no-untyped-call]  # unannotated upstream
         # drf-spectacular offers "" as a second `oneOf` branch of a blank-able field with a pattern; ANY_TEXT
         # matches "" already, and two matching branches would make "" invalid under `oneOf`.
         one_of = schema.get("oneOf")
@@ -101,7 +105,7 @@ class ApiSchema(AutoSchema):
             schema.update(schema.pop("oneOf")[0])
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
-        responses = super()._get_response_bodies(direction)
+        responses: dict[str, Any] = super()._get_response_bodies(direction)
         self.registry.register_on_missing(ERROR_COMPONENT)
         for code in self._error_codes():
             responses.setdefault(code, {"description": ERRORS[code]})

@@ -22,4 +22,4 @@ class SchemaView(SpectacularAPIView):
     @extend_schema(exclude=True)  # the schema does not describe itself (SERVE_INCLUDE_SCHEMA is off)
     def get(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         with self._lock:
-            return super().get(request, *args, **kwargs)
+            return super().get(request, *args, **kwargs)  # type: ignore[no-untyped-call]  # unannotated upstream

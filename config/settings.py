@@ -5,9 +5,11 @@ defaults: SQLite, local media folders, Celery tasks in-process, local-memory cac
 Production only hardens these values; it adds no features.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,10 +31,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sites",
+    "csp",
     "allauth",
     "allauth.account",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "accounts",
@@ -44,15 +47,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before the CSRF check, which reads the body: oversized bodies are refused unread.
+    "config.limits.RequestBodyLimitMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "config.api.ApiCacheControlMiddleware",
+    "config.api.ApiCacheControlMiddleware",  # outside the outage answers, so a 503 is not stored either
+    "config.outages.ServiceOutageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -83,6 +91,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    # A kept connection is checked before a request reuses it: after a database restart the first
+    # request reconnects instead of failing.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts ---------------------------------------------------------------------------------
@@ -106,6 +117,10 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+# How many proxies in front of Fanfare append to X-Forwarded-For; only those entries are trusted
+# (0: the header is ignored and the peer address is the client). Used by every per-client limit.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"
 
@@ -138,6 +153,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "publish-due-features": {"task": "moderation.tasks.publish_due_features", "schedule": 300.0},
     "requeue-stuck-entries": {"task": "submissions.tasks.requeue_stuck_entries", "schedule": 600.0},
+    "send-pending-mail": {"task": "moderation.tasks.send_pending_mail", "schedule": 60.0},
 }
 
 # --- Media storage ----------------------------------------------------------------------------
@@ -211,8 +227,13 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }
+# Upload slots a fan, and a client address, may hold open at once (unfinished, not yet expired).
+UPLOAD_SLOTS_PER_FAN = env.int("UPLOAD_SLOTS_PER_FAN", default=5)
+UPLOAD_SLOTS_PER_CLIENT = env.int("UPLOAD_SLOTS_PER_CLIENT", default=30)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temporary file
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # every body but a file upload (config/limits.py)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+DATA_UPLOAD_MAX_NUMBER_FILES = 2
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -220,10 +241,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    # Token first: its `WWW-Authenticate` header makes an unauthenticated request a 401 (a session
-    # without a valid CSRF token still gets 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # Token first: an unauthenticated API request gets 401 with `WWW-Authenticate: Token` (a session
+        # without a valid CSRF token still gets 403).
+        "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PARSER_CLASSES": [
@@ -238,7 +259,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     # Only views that name a scope are throttled; `token` slows password guessing.
     "DEFAULT_THROTTLE_RATES": {"token": "10/min"},
+    # Client address for throttles: X-Forwarded-For only as far as our own proxies vouch for it.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
+# API tokens (django-rest-knox): hashed at rest, expiring; see accounts/tokens.py.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 - a model name, not a secret
+REST_KNOX = {"TOKEN_TTL": dt.timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30)), "AUTO_REFRESH": False}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Fanfare API",
     "DESCRIPTION": "Campaigns, entries, moderation and weekly features.",
@@ -266,6 +292,48 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+
+# --- Content-Security-Policy (django-csp) ----------------------------------------------------
+# Strict: scripts and styles only from our origin or carrying the page's nonce; no inline
+# handlers, no plugins, no <base>, forms post only to us, nobody frames us (the gallery frame
+# widens frame-ancestors to the campaign's embed origins). Media may come from the storage's
+# origin (S3/CDN) and the browser uploads straight to the private bucket.
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+_STORAGE_ORIGINS: list[str] = []
+_public_domain = env.str("S3_PUBLIC_CUSTOM_DOMAIN", default="") if USE_S3 else ""
+if USE_S3:
+    _endpoint = env.str("AWS_S3_ENDPOINT_URL", default="")
+    _STORAGE_ORIGINS = [_origin(_endpoint)] if _endpoint else ["https://*.amazonaws.com"]
+    if _public_domain:
+        _STORAGE_ORIGINS.append(f"{env.str('S3_PUBLIC_URL_PROTOCOL', default='https:')}//{_public_domain}")
+_SITE_ORIGIN = _origin(SITE_URL)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", _SITE_ORIGIN, *_STORAGE_ORIGINS],
+        "media-src": [SELF, _SITE_ORIGIN, *_STORAGE_ORIGINS],
+        "connect-src": [SELF, *_STORAGE_ORIGINS],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "frame-src": [SELF],
+    },
+}
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
 
 LOGGING = {
     "version": 1,

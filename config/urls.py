@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext as _
 from django.views import defaults
-from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from accounts import api as accounts_api
 from campaigns import api as campaigns_api
@@ -17,6 +18,8 @@ from widget import views as widget_views
 
 api_v1 = [
     path("auth/token/", accounts_api.TokenObtain.as_view(), name="api-token"),
+    path("auth/tokens/", accounts_api.TokenList.as_view(), name="api-tokens"),
+    path("auth/tokens/<uuid:token_id>/", accounts_api.TokenDetail.as_view(), name="api-token-detail"),
     path("campaigns/", campaigns_api.CampaignList.as_view(), name="api-campaigns"),
     path("campaigns/<slug:slug>/", campaigns_api.CampaignDetail.as_view(), name="api-campaign"),
     path("campaigns/<slug:slug>/entries/", submissions_api.CampaignEntries.as_view(), name="api-campaign-entries"),
@@ -42,12 +45,15 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SchemaView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # One documentation page: Redoc's bundle needs inline styles, blob: workers and a logo from its
+    # CDN, which our Content-Security-Policy refuses; Swagger UI needs none of them.
+    path("api/redoc/", RedirectView.as_view(pattern_name="api-docs", permanent=True), name="api-redoc"),
     path("embed/v1/gallery.js", widget_views.gallery_js, name="embed-gallery-js"),
     path("embed/v1/<slug:slug>/", widget_views.gallery_frame, name="embed-gallery-frame"),
     path("media/<path:path>", widget_views.public_media, name="public-media"),
     path("console/", include("moderation.urls")),
+    path("", include("accounts.urls")),
     path("", include("submissions.urls")),
     path("", include("campaigns.urls")),
 ]

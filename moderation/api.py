@@ -14,11 +14,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import MODERATE_ROLES, READ_ROLES
-from accounts.permissions import brand_for_member
-from campaigns.models import Campaign
+from accounts.permissions import api_user, brand_for_member
+from campaigns.models import Campaign, Guideline
 from config.schema import errors
 from moderation import services
-from moderation.models import Decision, DecisionAction
+from moderation.models import Decision, DecisionAction, ShortlistItem
 from moderation.selectors import feature_document
 from submissions.api import EntryOut, GuidelineRef
 from submissions.models import Entry, EntryState
@@ -39,7 +39,7 @@ class QueueEntryOut(EntryOut):
         ]
 
 
-class BrandQueue(generics.ListAPIView):
+class BrandQueue(generics.ListAPIView[Entry]):
     """Pending entries of the brand's campaigns, oldest first (members of the brand only)."""
 
     serializer_class = QueueEntryOut
@@ -63,13 +63,13 @@ class BrandQueueClaim(APIView):
     @extend_schema(request=None, responses={200: QueueEntryOut, 204: OpenApiResponse(description="Queue empty")})
     def post(self, request: Request, brand: str) -> Response:
         brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=MODERATE_ROLES)
-        entry = services.queue_claim_next(actor=request.user, brand=brand_obj)
+        entry = services.queue_claim_next(actor=api_user(request), brand=brand_obj)
         if entry is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(QueueEntryOut(entry, context={"request": request}).data)
 
 
-class DecisionIn(serializers.Serializer):
+class DecisionIn(serializers.Serializer[Any]):
     action = serializers.ChoiceField(choices=[DecisionAction.APPROVE, DecisionAction.REJECT])
     guidelines = serializers.ListField(
         child=serializers.CharField(max_length=32),
@@ -80,10 +80,10 @@ class DecisionIn(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=services.NOTE_MAX)
 
 
-class DecisionOut(serializers.ModelSerializer):
+class DecisionOut(serializers.ModelSerializer[Decision]):
     entry = serializers.UUIDField(source="entry_id")
     moderator = serializers.CharField(source="moderator.email")
-    guidelines = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    guidelines = serializers.SlugRelatedField[Guideline](slug_field="code", many=True, read_only=True)
     state = serializers.CharField(source="entry.state")
 
     class Meta:
@@ -101,7 +101,7 @@ class EntryDecision(APIView):
         data = DecisionIn(data=request.data)
         data.is_valid(raise_exception=True)
         decision = services.entry_decide(
-            actor=request.user,
+            actor=api_user(request),
             entry_id=entry_id,
             action=data.validated_data["action"],
             guideline_codes=data.validated_data["guidelines"],
@@ -110,11 +110,11 @@ class EntryDecision(APIView):
         return Response(DecisionOut(decision).data, status=status.HTTP_201_CREATED)
 
 
-class ShortlistOut(serializers.Serializer):
+class ShortlistOut(serializers.Serializer[ShortlistItem]):
     entry = serializers.UUIDField(source="entry_id")
     week = serializers.SerializerMethodField()
 
-    def get_week(self, item: Any) -> str:
+    def get_week(self, item: ShortlistItem) -> str:
         return f"{item.iso_year}-W{item.iso_week:02d}"
 
 
@@ -125,16 +125,16 @@ class EntryShortlist(APIView):
 
     @extend_schema(request=None, responses={201: ShortlistOut, **errors(409)})
     def post(self, request: Request, entry_id: str) -> Response:
-        item = services.entry_shortlist(actor=request.user, entry_id=entry_id)
+        item = services.entry_shortlist(actor=api_user(request), entry_id=entry_id)
         return Response(ShortlistOut(item).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, entry_id: str) -> Response:
-        services.entry_unshortlist(actor=request.user, entry_id=entry_id)
+        services.entry_unshortlist(actor=api_user(request), entry_id=entry_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class FeatureDocumentOut(serializers.Serializer):
+class FeatureDocumentOut(serializers.Serializer[dict[str, Any]]):
     campaign = serializers.DictField()
     week = serializers.CharField(allow_null=True)
     published_at = serializers.DateTimeField(allow_null=True)
@@ -150,5 +150,5 @@ class FeaturePublish(APIView):
     def post(self, request: Request, slug: str) -> Response:
         campaign = get_object_or_404(Campaign, slug=slug)
         brand_for_member(user=request.user, brand_slug=campaign.brand.slug)  # outsiders: 404
-        services.feature_publish(campaign=campaign, actor=request.user)
+        services.feature_publish(campaign=campaign, actor=api_user(request))
         return Response(feature_document(campaign=campaign), status=status.HTTP_201_CREATED)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -28,14 +28,14 @@ class GuidelineCitationForm(forms.Form):
     def __init__(self, *args: Any, guidelines: Iterable[Guideline], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.guideline_list = list(guidelines)
-        self.fields["guidelines"].choices = [(g.code, f"{g.number}. {g.text}") for g in self.guideline_list]
+        cast(forms.MultipleChoiceField, self.fields["guidelines"]).choices = [
+            (g.code, f"{g.number}. {g.text}") for g in self.guideline_list
+        ]
 
     def guideline_rows(self) -> list[dict[str, Any]]:
         """Each guideline with whether it is ticked, for the template's checkboxes."""
-        if self.is_bound:
-            chosen = set(self.data.getlist(self.add_prefix("guidelines")))
-        else:
-            chosen = set(self.initial.get("guidelines", []))
+        # Bound: the field's widget reads the ticked codes from the posted data.
+        chosen = set(self["guidelines"].data) if self.is_bound else set(self.initial.get("guidelines", []))
         return [{"guideline": g, "checked": g.code in chosen} for g in self.guideline_list]
 
 

@@ -102,3 +102,28 @@ class FeatureEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.feature_id} #{self.position}: {self.entry_id}"
+
+
+class OutboxMail(models.Model):
+    """An e-mail to a fan, written in the transaction of the change it tells of (an outbox).
+
+    A task sends it after the commit and marks it sent under a row lock, so it goes out once even
+    when the task and the sweeper race; while the broker is down it waits here until the sweeper
+    (Celery beat, moderation.tasks.send_pending_mail) finds it.
+    """
+
+    to = models.EmailField()
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering: ClassVar = ["created_at"]
+        indexes: ClassVar = [
+            models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="outbox_unsent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} to {self.to} ({'sent' if self.sent_at else 'unsent'})"

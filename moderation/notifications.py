@@ -1,29 +1,34 @@
-"""E-mails that tell fans what happened to their entries. Sent after the change commits;
-a mail failure is logged and never undoes a decision."""
+"""E-mails that tell fans what happened to their entries, through an outbox.
+
+Each e-mail is written as an OutboxMail row inside the transaction of the decision or the
+publication it tells of, so it exists exactly when the change does; a task sends it after the
+commit. Neither a broker outage (the row waits for the sweeper) nor a mail server failure (the
+sweeper tries again, a few times) undoes or blocks the change, and a row is marked sent under
+its lock, so it is sent once. (A worker killed between the mail server's acceptance and the
+commit would send it again: at least once, never lost.)
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from moderation.models import Decision, DecisionAction, Feature, FeatureEntry
+from moderation.models import Decision, DecisionAction, Feature, FeatureEntry, OutboxMail
 
 log = logging.getLogger(__name__)
 
-
-def _send(*, to: str, subject: str, body: str) -> None:
-    try:
-        send_mail(subject, body, None, [to])
-    except Exception:
-        log.exception("Could not send %r to %s", subject, to)
+MAX_MAIL_ATTEMPTS = 5
 
 
-def entry_decided(*, decision_id: int) -> None:
-    decision = Decision.objects.select_related("entry__author", "entry__campaign").get(pk=decision_id)
+def entry_decided(*, decision: Decision) -> OutboxMail:
+    """Write the e-mail telling the fan about `decision`; call inside the decision's transaction."""
     entry, campaign = decision.entry, decision.entry.campaign
     link = f"{settings.SITE_URL}{reverse('my-entries')}"
     names = {"hashtag": campaign.hashtag, "title": campaign.title}
@@ -43,19 +48,77 @@ def entry_decided(*, decision_id: int) -> None:
         if decision.note:
             parts.append(_("Moderator's note:") + " " + decision.note)
     parts.append(link)
-    _send(to=entry.author.email, subject=subject, body="\n\n".join(parts))
+    [mail] = _outbox_add([(entry.author.email, subject, "\n\n".join(parts))])
+    return mail
 
 
-def feature_published(*, feature_id: int) -> None:
-    feature = Feature.objects.select_related("campaign").get(pk=feature_id)
-    for item in FeatureEntry.objects.filter(feature=feature).select_related("entry__author"):
-        _send(
-            to=item.entry.author.email,
-            subject=_("Your entry is featured in %(hashtag)s!") % {"hashtag": feature.campaign.hashtag},
-            body=_("Your entry was picked for the %(week)s gallery of %(title)s.\n\n%(link)s")
-            % {
-                "week": feature.week_label,
-                "title": feature.campaign.title,
-                "link": f"{settings.SITE_URL}{reverse('campaign-detail', kwargs={'slug': feature.campaign.slug})}",
-            },
+def feature_published(*, feature: Feature) -> list[OutboxMail]:
+    """Write one e-mail per featured fan; call inside the publication's transaction."""
+    campaign = feature.campaign
+    link = f"{settings.SITE_URL}{reverse('campaign-detail', kwargs={'slug': campaign.slug})}"
+    subject = _("Your entry is featured in %(hashtag)s!") % {"hashtag": campaign.hashtag}
+    body = _("Your entry was picked for the %(week)s gallery of %(title)s.\n\n%(link)s") % {
+        "week": feature.week_label,
+        "title": campaign.title,
+        "link": link,
+    }
+    items = FeatureEntry.objects.filter(feature=feature).select_related("entry__author").order_by("position")
+    return _outbox_add([(item.entry.author.email, subject, body) for item in items])
+
+
+def _outbox_add(messages: Iterable[tuple[str, str, str]]) -> list[OutboxMail]:
+    mails = [OutboxMail.objects.create(to=to, subject=subject[:255], body=body) for to, subject, body in messages]
+    ids = [mail.pk for mail in mails]
+    if ids:
+        transaction.on_commit(lambda: outbox_queue(mail_ids=ids))
+    return mails
+
+
+def outbox_queue(*, mail_ids: list[int]) -> None:
+    """Queue the sending of these e-mails; if the broker is down they wait for the sweeper."""
+    from moderation.tasks import send_outbox_mail
+
+    try:
+        send_outbox_mail.delay(mail_ids)
+    except Exception as exc:
+        if send_outbox_mail.app.conf.task_always_eager:
+            raise
+        log.warning(
+            "Could not queue %s e-mail(s) (%s: %s); the sweeper will send them", len(mail_ids), type(exc).__name__, exc
         )
+
+
+def outbox_send(*, mail_id: int) -> bool:
+    """Send one outbox e-mail unless it was sent already or is being sent; True when sent now.
+
+    A mail server failure is counted and logged; the sweeper tries again until MAX_MAIL_ATTEMPTS.
+    """
+    with transaction.atomic():
+        mail = (
+            OutboxMail.objects.select_for_update(skip_locked=True)
+            .filter(pk=mail_id, sent_at__isnull=True, attempts__lt=MAX_MAIL_ATTEMPTS)
+            .first()
+        )
+        if mail is None:
+            return False
+        try:
+            send_mail(mail.subject, mail.body, None, [mail.to])
+        except Exception:
+            mail.attempts += 1
+            mail.save(update_fields=["attempts"])
+            log.exception("Could not send %r to %s (attempt %s)", mail.subject, mail.to, mail.attempts)
+            return False
+        mail.sent_at = timezone.now()
+        mail.attempts += 1
+        mail.save(update_fields=["sent_at", "attempts"])
+    return True
+
+
+def outbox_send_pending(*, limit: int = 500) -> int:
+    """Send the unsent e-mails (oldest first, at most `limit`); returns how many went out."""
+    ids = list(
+        OutboxMail.objects.filter(sent_at__isnull=True, attempts__lt=MAX_MAIL_ATTEMPTS)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(outbox_send(mail_id=mail_id) for mail_id in ids)

@@ -99,7 +99,7 @@ def _feature_cache_key(slug: str) -> str:
 def feature_document_cached(*, campaign: Campaign) -> dict[str, Any]:
     """feature_document, cached until the feature changes (see feature_document_forget)."""
     key = _feature_cache_key(campaign.slug)
-    doc = cache.get(key)
+    doc: dict[str, Any] | None = cache.get(key)
     if doc is None:
         doc = feature_document(campaign=campaign)
         cache.set(key, doc, FEATURE_CACHE_SECONDS)

@@ -132,11 +132,18 @@ def entry_decide(
         decision = Decision.objects.create(entry=entry, moderator=actor, action=action, note=note)
         decision.guidelines.set(guidelines)
         if action == DecisionAction.APPROVE:
-            entry_publish_renditions(entry=entry)
+            try:
+                entry_publish_renditions(entry=entry)
+            except FileNotFoundError as exc:  # renditions gone from storage: nothing to show yet
+                log.warning("Entry %s has renditions missing from storage", entry.pk)
+                raise Conflict(
+                    _("This entry's pictures are not ready; it cannot be approved yet. Try again shortly."),
+                    field="entry",
+                ) from exc
             entry_transition(entry=entry, to=EntryState.APPROVED)
         else:
             entry_transition(entry=entry, to=EntryState.REJECTED)
-        transaction.on_commit(lambda: notifications.entry_decided(decision_id=decision.pk))
+        notifications.entry_decided(decision=decision)  # an outbox row, sent after the commit
     return decision
 
 
@@ -165,7 +172,7 @@ def entry_remove(
         campaign = entry.campaign
         if was_featured:
             transaction.on_commit(lambda: queue_feature_document(campaign=campaign))
-        transaction.on_commit(lambda: notifications.entry_decided(decision_id=decision.pk))
+        notifications.entry_decided(decision=decision)  # an outbox row, sent after the commit
     return decision
 
 
@@ -238,7 +245,7 @@ def feature_publish(
             FeatureEntry.objects.create(feature=feature, entry=item.entry, position=position)
             entry_transition(entry=item.entry, to=EntryState.FEATURED)
         transaction.on_commit(lambda: queue_feature_document(campaign=campaign))
-        transaction.on_commit(lambda: notifications.feature_published(feature_id=feature.pk))
+        notifications.feature_published(feature=feature)
     return feature
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from campaigns.models import Campaign
-from moderation import services
+from moderation import notifications, services
 from submissions.processing import STORAGE_ERRORS
 
 
@@ -20,3 +20,15 @@ def write_feature_document(campaign_id: int) -> str | None:
     """Write a campaign's static feature document (idempotent: the latest feature, every time)."""
     campaign = Campaign.objects.filter(pk=campaign_id).first()
     return services.feature_document_write(campaign=campaign) if campaign else None
+
+
+@shared_task(acks_late=True)
+def send_outbox_mail(mail_ids: list[int]) -> int:
+    """Send these outbox e-mails (each once; see moderation.notifications)."""
+    return sum(notifications.outbox_send(mail_id=mail_id) for mail_id in mail_ids)
+
+
+@shared_task
+def send_pending_mail() -> int:
+    """The outbox sweeper (Celery beat, every minute): send what could not be queued or sent."""
+    return notifications.outbox_send_pending()

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import ADMIN_ROLES, MODERATE_ROLES, READ_ROLES, Brand, Membership, User
-from accounts.permissions import brand_for_member, member_brand_ids
+from accounts.permissions import AuthenticatedHttpRequest, brand_for_member, member_brand_ids
 from campaigns import services as campaign_services
 from campaigns.forms import CampaignForm
 from campaigns.models import Campaign
@@ -66,14 +66,14 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 # --- Brands and campaigns -----------------------------------------------------------------------
 @login_required
 @require_GET
-def console_home(request: HttpRequest) -> HttpResponse:
+def console_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     memberships = Membership.objects.filter(user=request.user).select_related("brand").order_by("brand__name")
     return render(request, "moderation/console_home.html", {"memberships": memberships})
 
 
 @login_required
 @require_GET
-def brand_home(request: HttpRequest, brand: str) -> HttpResponse:
+def brand_home(request: AuthenticatedHttpRequest, brand: str) -> HttpResponse:
     brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=READ_ROLES)
     now = timezone.now()
     rows = []
@@ -100,20 +100,20 @@ def brand_home(request: HttpRequest, brand: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def campaign_create(request: HttpRequest, brand: str) -> HttpResponse:
+def campaign_create(request: AuthenticatedHttpRequest, brand: str) -> HttpResponse:
     brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=ADMIN_ROLES)
     return _campaign_form_page(request, brand_obj, campaign=None)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def campaign_edit(request: HttpRequest, brand: str, slug: str) -> HttpResponse:
+def campaign_edit(request: AuthenticatedHttpRequest, brand: str, slug: str) -> HttpResponse:
     brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=ADMIN_ROLES)
     campaign = selectors.campaign_of_brand(brand=brand_obj, slug=slug)
     return _campaign_form_page(request, brand_obj, campaign=campaign)
 
 
-def _campaign_form_page(request: HttpRequest, brand: Brand, *, campaign: Campaign | None) -> HttpResponse:
+def _campaign_form_page(request: AuthenticatedHttpRequest, brand: Brand, *, campaign: Campaign | None) -> HttpResponse:
     initial = CampaignForm.initial_for(campaign) if campaign else {}
     form = CampaignForm(request.POST if request.method == "POST" else None, initial=initial)
     if campaign is not None:
@@ -149,16 +149,16 @@ def _campaign_form_page(request: HttpRequest, brand: Brand, *, campaign: Campaig
 
 
 # --- The queue ------------------------------------------------------------------------------------
-def _skipped(request: HttpRequest, brand: Brand) -> list[str]:
+def _skipped(request: AuthenticatedHttpRequest, brand: Brand) -> list[str]:
     return list(request.session.get(SKIPPED_SESSION_KEY % brand.pk, []))
 
 
-def _set_skipped(request: HttpRequest, brand: Brand, ids: list[str]) -> None:
+def _set_skipped(request: AuthenticatedHttpRequest, brand: Brand, ids: list[str]) -> None:
     request.session[SKIPPED_SESSION_KEY % brand.pk] = ids[-SKIPPED_MAX:]
 
 
 def _queue_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     brand: Brand,
     *,
     entry: Entry | None,
@@ -184,7 +184,7 @@ def _queue_page(
 
 @login_required
 @require_GET
-def queue(request: HttpRequest, brand: str) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest, brand: str) -> HttpResponse:
     """Claim the next entry for the moderator (or show the one already held) and show it."""
     brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=MODERATE_ROLES)
     if request.GET.get("skipped") == "review":
@@ -198,7 +198,7 @@ def queue(request: HttpRequest, brand: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def decide(request: HttpRequest, brand: str, entry_id: uuid.UUID) -> HttpResponse:
+def decide(request: AuthenticatedHttpRequest, brand: str, entry_id: uuid.UUID) -> HttpResponse:
     brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=MODERATE_ROLES)
     entry = selectors.entry_of_brand(brand=brand_obj, entry_id=entry_id)
     form = DecisionForm(request.POST, guidelines=entry.campaign.guidelines.filter(active=True))
@@ -235,7 +235,7 @@ def decide(request: HttpRequest, brand: str, entry_id: uuid.UUID) -> HttpRespons
 
 @login_required
 @require_POST
-def skip(request: HttpRequest, brand: str, entry_id: uuid.UUID) -> HttpResponse:
+def skip(request: AuthenticatedHttpRequest, brand: str, entry_id: uuid.UUID) -> HttpResponse:
     """Give the entry back to the pool and move on (see SKIPPED_SESSION_KEY)."""
     brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=MODERATE_ROLES)
     entry = selectors.entry_of_brand(brand=brand_obj, entry_id=entry_id)
@@ -252,7 +252,7 @@ def _feature_url(brand: Brand, campaign: Campaign, entry_id: uuid.UUID | None = 
 
 
 def _feature_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     brand: Brand,
     campaign: Campaign,
     *,
@@ -303,13 +303,15 @@ def _feature_page(
 
 @login_required
 @require_GET
-def feature(request: HttpRequest, brand: str, slug: str) -> HttpResponse:
+def feature(request: AuthenticatedHttpRequest, brand: str, slug: str) -> HttpResponse:
     brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=READ_ROLES)
     campaign = selectors.campaign_of_brand(brand=brand_obj, slug=slug)
     return _feature_page(request, brand_obj, campaign)
 
 
-def _curate(request: HttpRequest, brand: str, slug: str, entry_id: uuid.UUID) -> tuple[Brand, Campaign, Entry]:
+def _curate(
+    request: AuthenticatedHttpRequest, brand: str, slug: str, entry_id: uuid.UUID
+) -> tuple[Brand, Campaign, Entry]:
     brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=MODERATE_ROLES)
     campaign = selectors.campaign_of_brand(brand=brand_obj, slug=slug)
     entry = selectors.entry_of_brand(brand=brand_obj, entry_id=entry_id, campaign=campaign)
@@ -318,7 +320,7 @@ def _curate(request: HttpRequest, brand: str, slug: str, entry_id: uuid.UUID) ->
 
 @login_required
 @require_POST
-def shortlist(request: HttpRequest, brand: str, slug: str, entry_id: uuid.UUID) -> HttpResponse:
+def shortlist(request: AuthenticatedHttpRequest, brand: str, slug: str, entry_id: uuid.UUID) -> HttpResponse:
     brand_obj, campaign, entry = _curate(request, brand, slug, entry_id)
     try:
         item = services.entry_shortlist(actor=request.user, entry_id=entry.pk)
@@ -334,7 +336,7 @@ def shortlist(request: HttpRequest, brand: str, slug: str, entry_id: uuid.UUID) 
 
 @login_required
 @require_POST
-def unshortlist(request: HttpRequest, brand: str, slug: str, entry_id: uuid.UUID) -> HttpResponse:
+def unshortlist(request: AuthenticatedHttpRequest, brand: str, slug: str, entry_id: uuid.UUID) -> HttpResponse:
     brand_obj, campaign, entry = _curate(request, brand, slug, entry_id)
     try:
         services.entry_unshortlist(actor=request.user, entry_id=entry.pk)
@@ -347,7 +349,7 @@ def unshortlist(request: HttpRequest, brand: str, slug: str, entry_id: uuid.UUID
 
 @login_required
 @require_POST
-def remove(request: HttpRequest, brand: str, slug: str, entry_id: uuid.UUID) -> HttpResponse:
+def remove(request: AuthenticatedHttpRequest, brand: str, slug: str, entry_id: uuid.UUID) -> HttpResponse:
     """Take down an approved or featured entry after a report, citing guidelines."""
     brand_obj, campaign, entry = _curate(request, brand, slug, entry_id)
     form = RemoveForm(request.POST, guidelines=campaign.guidelines.filter(active=True))
@@ -373,7 +375,7 @@ def remove(request: HttpRequest, brand: str, slug: str, entry_id: uuid.UUID) -> 
 
 @login_required
 @require_POST
-def feature_publish(request: HttpRequest, brand: str, slug: str) -> HttpResponse:
+def feature_publish(request: AuthenticatedHttpRequest, brand: str, slug: str) -> HttpResponse:
     brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=ADMIN_ROLES)
     campaign = selectors.campaign_of_brand(brand=brand_obj, slug=slug)
     try:
@@ -391,7 +393,7 @@ def feature_publish(request: HttpRequest, brand: str, slug: str) -> HttpResponse
 
 @login_required
 @require_GET
-def original(request: HttpRequest, brand: str, entry_id: uuid.UUID) -> HttpResponse:
+def original(request: AuthenticatedHttpRequest, brand: str, entry_id: uuid.UUID) -> HttpResponse:
     """Moderators open an entry's private original (metadata intact) via a short-lived link."""
     brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=MODERATE_ROLES)
     entry = get_object_or_404(Entry, pk=entry_id, campaign__brand=brand_obj)

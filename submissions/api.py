@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.shortcuts import get_object_or_404
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -16,8 +16,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import api_user
 from campaigns.models import MAX_BYTES_LIMIT, Campaign
+from campaigns.selectors import campaign_for_viewer
 from config.api import AcceptedField
+from config.clients import client_address
 from config.parsers import MultiPartParser
 from config.schema import errors
 from submissions import selectors, services, uploads
@@ -26,7 +29,7 @@ from submissions.models import ALT_TEXT_MAX, CAPTION_MAX, Entry, EntryState
 ALT_TEXT_NEEDED = _("Describe the picture in a few words for people who cannot see it.")
 
 
-class EntryDetailsIn(serializers.Serializer):
+class EntryDetailsIn(serializers.Serializer[Any]):
     """What a fan writes about an entry; the same limits as the model and the service."""
 
     caption = serializers.CharField(
@@ -53,31 +56,31 @@ class EntryIn(EntryDetailsIn):
     file = serializers.FileField(allow_empty_file=True, help_text="The photo or video.")
 
 
-class UploadFileIn(serializers.Serializer):
+class UploadFileIn(serializers.Serializer[Any]):
     file = serializers.FileField(allow_empty_file=True, help_text="The photo or video.")
 
 
-class RenditionOut(serializers.Serializer):
+class RenditionOut(serializers.Serializer[dict[str, Any]]):
     url = serializers.CharField()
     width = serializers.IntegerField()
     height = serializers.IntegerField()
     format = serializers.CharField()
 
 
-class GuidelineRef(serializers.Serializer):
+class GuidelineRef(serializers.Serializer[dict[str, Any]]):
     number = serializers.IntegerField()
     code = serializers.CharField()
     text = serializers.CharField()
 
 
-class RejectionOut(serializers.Serializer):
+class RejectionOut(serializers.Serializer[dict[str, Any]]):
     reason = serializers.CharField(help_text="Why processing refused the file, if it did.")
     guidelines = GuidelineRef(many=True, help_text="The campaign guidelines the entry did not follow.")
     note = serializers.CharField(help_text="The moderator's note to the fan.")
 
 
-class EntryOut(serializers.ModelSerializer):
-    campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+class EntryOut(serializers.ModelSerializer[Entry]):
+    campaign = serializers.SlugRelatedField[Campaign](slug_field="slug", read_only=True)
     creator = serializers.CharField(source="author.public_name")
     state_label = serializers.CharField(source="get_state_display")
     state_explanation = serializers.CharField()
@@ -86,7 +89,7 @@ class EntryOut(serializers.ModelSerializer):
 
     class Meta:
         model = Entry
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "campaign",
             "kind",
@@ -128,12 +131,12 @@ class CampaignEntries(APIView):
 
     @extend_schema(request={"multipart/form-data": EntryIn}, responses={201: EntryOut, 202: EntryOut})
     def post(self, request: Request, slug: str) -> Response:
-        campaign = get_object_or_404(Campaign, slug=slug)
+        campaign, _preview = campaign_for_viewer(slug=slug, user=request.user)
         data = EntryIn(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data.get("file")
         entry = services.entry_create(
-            author=request.user,
+            author=api_user(request),
             campaign=campaign,
             upload=upload,
             size=upload.size if upload is not None else 0,
@@ -144,14 +147,14 @@ class CampaignEntries(APIView):
         return created_entry_response(entry, request)
 
 
-class MyEntries(generics.ListAPIView):
+class MyEntries(generics.ListAPIView[Entry]):
     """The signed-in fan's entries, newest first, with their state explained."""
 
     serializer_class = EntryOut
     permission_classes = (IsAuthenticated,)
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.entries_of_author(user=self.request.user)
+    def get_queryset(self) -> QuerySet[Entry]:
+        return selectors.entries_of_author(user=api_user(self.request))
 
 
 class EntryDetail(APIView):
@@ -168,7 +171,7 @@ class EntryDetail(APIView):
 SEND_PHOTO_OR_VIDEO = _("Send a photo (JPEG, PNG, WebP, HEIC, GIF) or a video (MP4, MOV, WebM).")
 
 
-class UploadSlotIn(serializers.Serializer):
+class UploadSlotIn(serializers.Serializer[Any]):
     content_type = serializers.ChoiceField(
         choices=sorted(set().union(*uploads.CONTENT_TYPES.values())),
         help_text="The file's type, e.g. image/jpeg or video/mp4.",
@@ -185,14 +188,16 @@ class UploadSlotIn(serializers.Serializer):
     )
 
 
-class UploadTargetOut(serializers.Serializer):
+class UploadTargetOut(serializers.Serializer[dict[str, Any]]):
     url = serializers.CharField()
     method = serializers.CharField()
-    fields = serializers.DictField(child=serializers.CharField(), help_text="Form fields to send before the file.")
+    fields = serializers.DictField(  # type: ignore[assignment]  # DRF's metaclass takes declared fields off the class
+        child=serializers.CharField(), help_text="Form fields to send before the file."
+    )
     file_field = serializers.CharField()
 
 
-class UploadSlotOut(serializers.Serializer):
+class UploadSlotOut(serializers.Serializer[dict[str, Any]]):
     id = serializers.UUIDField()
     kind = serializers.CharField()
     max_bytes = serializers.IntegerField()
@@ -216,14 +221,15 @@ class CampaignUploads(APIView):
 
     @extend_schema(request=UploadSlotIn, responses={201: UploadSlotOut, **errors(429)})
     def post(self, request: Request, slug: str) -> Response:
-        campaign = get_object_or_404(Campaign, slug=slug)
+        campaign, _preview = campaign_for_viewer(slug=slug, user=request.user)
         data = UploadSlotIn(data=request.data)
         data.is_valid(raise_exception=True)
         slot = uploads.upload_slot_create(
-            author=request.user,
+            author=api_user(request),
             campaign=campaign,
             content_type=data.validated_data["content_type"],
             size=data.validated_data["size"],
+            client=client_address(request),
         )
         body = {
             "id": slot.pk,
@@ -245,10 +251,13 @@ class UploadFile(APIView):
     @extend_schema(request={"multipart/form-data": UploadFileIn}, responses={204: None, **errors(409)})
     def post(self, request: Request, slot_id: str) -> Response:
         # A plain text field named `file` counts as no file: the service then refuses it (400, `file`).
-        sent = request.data.get("file")
+        sent = request.data.get("file") if isinstance(request.data, dict) else None  # a QueryDict here
         upload = sent if isinstance(sent, UploadedFile) else None
         uploads.upload_slot_receive(
-            author=request.user, slot_id=slot_id, upload=upload, size=upload.size if upload is not None else 0
+            author=api_user(request),
+            slot_id=slot_id,
+            upload=upload,
+            size=(upload.size or 0) if upload is not None else 0,
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -262,5 +271,5 @@ class UploadComplete(APIView):
     def post(self, request: Request, slot_id: str) -> Response:
         data = UploadCompleteIn(data=request.data)
         data.is_valid(raise_exception=True)
-        entry = uploads.upload_slot_complete(author=request.user, slot_id=slot_id, **data.validated_data)
+        entry = uploads.upload_slot_complete(author=api_user(request), slot_id=slot_id, **data.validated_data)
         return created_entry_response(entry, request)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import warnings
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -110,19 +111,32 @@ def kind_of(fmt: str) -> str:
     return "video" if fmt in VIDEO_FORMATS else "photo"
 
 
-def _open(fileobj: BinaryIO, fmt: str) -> Image.Image:
+def _open(fileobj: IO[bytes], fmt: str, *, max_pixels: int | None = None) -> Image.Image:
+    """Open (not decode) a picture; MediaRejected naming the limit when its header is a pixel bomb."""
+    ceiling = Image.MAX_IMAGE_PIXELS or 100_000_000  # set above; None would mean "no limit"
+    limit = min(max_pixels or ceiling, ceiling)
     fileobj.seek(0)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             return Image.open(fileobj, formats=[PHOTO_FORMATS[fmt]])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise MediaRejected(_("This picture has far too many pixels.")) from exc
+        # Pillow refuses before decoding; its message carries the pixel count it read from the header.
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        if found is None:
+            raise MediaRejected(
+                _("This picture has more pixels than we accept (at most %(mp).0f megapixels).")
+                % {"mp": limit / 1_000_000}
+            ) from exc
+        raise MediaRejected(
+            _("This picture has %(found)s megapixels; we accept at most %(mp)s megapixels.")
+            % {"found": f"{int(found.group(1)) / 1_000_000:,.0f}", "mp": f"{limit / 1_000_000:,.0f}"}
+        ) from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise MediaRejected(_("This file is damaged or is not a picture we can read.")) from exc
 
 
-def probe(fileobj: BinaryIO, *, max_pixels: int) -> Probe:
+def probe(fileobj: IO[bytes], *, max_pixels: int) -> Probe:
     """Check type and pixel count from the header alone (nothing is decoded).
 
     Raises MediaRejected with a reason the fan can read.
@@ -136,7 +150,7 @@ def probe(fileobj: BinaryIO, *, max_pixels: int) -> Probe:
         raise MediaRejected(NOT_ACCEPTED)
     if fmt in VIDEO_FORMATS:  # read by ffprobe later (submissions.video); nothing to decode here
         return Probe(kind="video", format=fmt, width=0, height=0)
-    with _open(fileobj, fmt) as im:
+    with _open(fileobj, fmt, max_pixels=max_pixels) as im:
         width, height = im.size
         frames = getattr(im, "n_frames", 1)
     if width < 1 or height < 1:
@@ -191,7 +205,7 @@ def _fit(width: int, height: int, long_side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def make_renditions(fileobj: BinaryIO, *, max_pixels: int) -> tuple[Probe, list[RenditionImage]]:
+def make_renditions(fileobj: IO[bytes], *, max_pixels: int) -> tuple[Probe, list[RenditionImage]]:
     """Decode the picture once and encode each size in WebP and JPEG, never upscaled.
 
     Raises MediaRejected for anything that is not a sound picture within the limits.
@@ -271,7 +285,7 @@ def _shrink(im: Image.Image, size: tuple[int, int]) -> Image.Image:
     return im.resize(size, Image.Resampling.LANCZOS, reducing_gap=1.0)
 
 
-def sha256_of(fileobj: BinaryIO) -> str:
+def sha256_of(fileobj: IO[bytes]) -> str:
     fileobj.seek(0)
     digest = hashlib.sha256()
     for chunk in iter(lambda: fileobj.read(1024 * 1024), b""):

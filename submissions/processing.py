@@ -2,7 +2,9 @@
 
 Idempotent and safe to run twice: the state moves uploaded → processing → pending (or rejected)
 under a row lock, each delivery is counted, and a file that keeps killing its worker is rejected
-after MAX_PROCESSING_ATTEMPTS deliveries instead of looping forever.
+after MAX_PROCESSING_ATTEMPTS deliveries instead of looping forever. Outages of the storage or of
+the database are not the file's fault: they are raised for the task to retry, and the delivery
+they interrupted does not count.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ import logging
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,6 +35,8 @@ log = logging.getLogger(__name__)
 POSTER_MAX_PIXELS = video.MAX_VIDEO_SIDE * video.MAX_VIDEO_SIDE
 # Failures of the storage or the network around it: worth retrying, never the file's fault.
 STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
+# The database went away (a restart, a failover, a dropped connection): worth retrying too.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
 UNPROCESSABLE = gettext_lazy("We could not process this file. Please try another one.")
 
 
@@ -49,19 +54,55 @@ class Outcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def process_entry(*, entry_id: uuid.UUID | str) -> Entry | None:
+class DatabaseUnavailable(Exception):
+    """Processing was interrupted by a database outage; the task retries it.
+
+    `counted` says whether the interrupted delivery's attempt is already recorded on the entry
+    (the database went away after the first step committed): the retry must then not count
+    itself again, which the database, being down, could not be told now.
+    """
+
+    def __init__(self, *, counted: bool) -> None:
+        super().__init__("the database is unavailable")
+        self.counted = counted
+
+
+@dataclass
+class _Delivery:
+    counted: bool
+
+
+def process_entry(*, entry_id: uuid.UUID | str, counted: bool = False) -> Entry | None:
+    """Process one entry (see the module docstring).
+
+    Storage errors are raised as they are; database errors as DatabaseUnavailable. `counted` is
+    True for a retry whose interrupted delivery was already counted (DatabaseUnavailable.counted).
+    """
+    delivery = _Delivery(counted=counted)
+    try:
+        return _process(entry_id=entry_id, delivery=delivery)
+    except DATABASE_ERRORS as exc:
+        raise DatabaseUnavailable(counted=delivery.counted) from exc
+
+
+def _process(*, entry_id: uuid.UUID | str, delivery: _Delivery) -> Entry | None:
     with transaction.atomic():
         entry = Entry.objects.select_for_update().filter(pk=entry_id).first()
         if entry is None or entry.state not in (EntryState.UPLOADED, EntryState.PROCESSING):
             return entry
-        entry.processing_attempts += 1
-        entry.save(update_fields=["processing_attempts"])
-        if entry.processing_attempts > MAX_PROCESSING_ATTEMPTS:
-            return entry_transition(entry=entry, to=EntryState.REJECTED, reason=str(UNPROCESSABLE))
+        if not delivery.counted:
+            entry.processing_attempts += 1
+            entry.save(update_fields=["processing_attempts"])
+            if entry.processing_attempts > MAX_PROCESSING_ATTEMPTS:
+                return entry_transition(entry=entry, to=EntryState.REJECTED, reason=str(UNPROCESSABLE))
         if entry.state == EntryState.UPLOADED:
             entry_transition(entry=entry, to=EntryState.PROCESSING)
         campaign = entry.campaign
+    delivery.counted = True
 
+    # This run's own folder: a concurrent or killed delivery never overwrites or deletes files an
+    # approval may be copying; the run that records its renditions removes the others' after commit.
+    run = uuid.uuid4().hex[:12]
     workdir = Path(tempfile.mkdtemp(prefix="fanfare-"))
     try:
         try:
@@ -71,13 +112,14 @@ def process_entry(*, entry_id: uuid.UUID | str) -> Entry | None:
                 outcome = _process_photo(entry, max_pixels=campaign.max_pixels)
         except media.MediaRejected as exc:
             return entry_reject_unprocessable(entry_id=entry.pk, reason=str(exc))
-        names = _store(entry=entry, outcome=outcome)
+        names = _store(entry=entry, outcome=outcome, run=run)
     except STORAGE_ERRORS:
         # The storage failed, not the file: this delivery does not count towards the poison
         # limit, and the task retries with backoff (submissions.tasks).
         Entry.objects.filter(pk=entry.pk, processing_attempts__gt=0).update(
             processing_attempts=F("processing_attempts") - 1
         )
+        delivery.counted = False
         raise
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -86,12 +128,13 @@ def process_entry(*, entry_id: uuid.UUID | str) -> Entry | None:
     with transaction.atomic():
         entry = Entry.objects.select_for_update().get(pk=entry.pk)
         if entry.state != EntryState.PROCESSING:
-            if entry.state == EntryState.WITHDRAWN:  # the fan took it back meanwhile: keep nothing
-                for row in names:
-                    private_storage().delete(row["name"])
-            return entry  # otherwise another delivery finished first
+            # Withdrawn meanwhile, or another delivery finished first: this run's files are nobody's.
+            transaction.on_commit(lambda: _delete_files(row["name"] for row in names), robust=True)
+            return entry
         entry.renditions.all().delete()
         Rendition.objects.bulk_create(Rendition(entry=entry, **row) for row in names)
+        recorded = entry.pk
+        transaction.on_commit(lambda: _delete_other_runs(entry_id=recorded, keep=run), robust=True)
         entry.width, entry.height = outcome.width, outcome.height
         entry.duration_seconds = outcome.duration
         entry.sha256 = outcome.sha256
@@ -138,8 +181,9 @@ def _process_video(entry: Entry, workdir: Path, *, max_seconds: int) -> Outcome:
     poster = video.poster_frame(source, fmt=entry.original_format, duration=info.duration)
     _poster_info, images = media.make_renditions(io.BytesIO(poster), max_pixels=POSTER_MAX_PIXELS)
     web = workdir / "web.mp4"
-    video.web_rendition(source, web, fmt=entry.original_format, has_audio=info.audio_codec is not None)
+    decoder_log = video.web_rendition(source, web, fmt=entry.original_format, has_audio=info.audio_codec is not None)
     web_info = video.probe_video(web, fmt="mp4", max_seconds=max_seconds + 5)
+    video.check_decoded(probed=info.duration, decoded=web_info.duration, decoder_log=decoder_log)
     with source.open("rb") as fh:
         digest = media.sha256_of(fh)
     return Outcome(
@@ -153,16 +197,16 @@ def _process_video(entry: Entry, workdir: Path, *, max_seconds: int) -> Outcome:
     )
 
 
-def _store(*, entry: Entry, outcome: Outcome) -> list[dict[str, Any]]:
-    """Write the renditions to private storage under fixed names (a re-delivery overwrites)."""
+def _store(*, entry: Entry, outcome: Outcome, run: str) -> list[dict[str, Any]]:
+    """Write the renditions to private storage in this run's own folder (never another run's)."""
     storage = private_storage()
     rows = []
 
     def put(name: str, content: ContentFile[bytes] | Any) -> str:
-        storage.delete(name)
+        storage.delete(name)  # only a retry of this same run can have written it
         return storage.save(name, content)
 
-    prefix = f"renditions/{entry.pk}/"
+    prefix = f"renditions/{entry.pk}/{run}/"
     for img in outcome.images:
         name = f"{prefix}{'poster-' if entry.kind == EntryKind.VIDEO else ''}{img.width}.{_ext(img.format)}"
         rows.append(
@@ -188,6 +232,26 @@ def _store(*, entry: Entry, outcome: Outcome) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _delete_files(names: Iterable[str]) -> None:
+    storage = private_storage()
+    for name in names:
+        storage.delete(name)
+
+
+def _delete_other_runs(*, entry_id: uuid.UUID, keep: str) -> None:
+    """Remove what other deliveries (killed, or finished second) left under the entry's renditions."""
+    storage = private_storage()
+    base = f"renditions/{entry_id}/"
+    try:
+        folders, files = storage.listdir(base)
+    except FileNotFoundError:
+        return
+    _delete_files(base + name for name in files)  # names of the time before per-run folders
+    for folder in folders:
+        if folder != keep:
+            _delete_files(base + folder + "/" + name for name in storage.listdir(base + folder)[1])
 
 
 def _ext(fmt: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
@@ -15,7 +16,7 @@ from submissions.models import PUBLIC_STATES, Entry
 from submissions.storage import private_url, public_storage
 
 
-def entry_visible_to(*, user: User, entry_id: uuid.UUID | str) -> Entry:
+def entry_visible_to(*, user: User | AnonymousUser, entry_id: uuid.UUID | str) -> Entry:
     """An entry the user may see: public ones, their own, and those of their brands. Else 404."""
     try:
         entry = Entry.objects.select_related("campaign__brand", "author").filter(pk=entry_id).first()

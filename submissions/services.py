@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import IO
 
 from django.core.files.base import ContentFile, File
 from django.db import transaction
@@ -120,7 +120,7 @@ def check_size(*, campaign: Campaign, size: int) -> None:
         )
 
 
-def probe_upload(*, campaign: Campaign, head: BinaryIO) -> media.Probe:
+def probe_upload(*, campaign: Campaign, head: IO[bytes]) -> media.Probe:
     """The real type (and, for photos, the pixel count) from the file's first bytes."""
     try:
         return media.probe(head, max_pixels=campaign.max_pixels)
@@ -132,7 +132,7 @@ def entry_create(
     *,
     author: User,
     campaign: Campaign,
-    upload: BinaryIO | None,
+    upload: IO[bytes] | None,
     size: int,
     caption: str = "",
     alt_text: str = "",
@@ -229,11 +229,11 @@ def queue_processing(*, entry_id: uuid.UUID) -> None:
         log.exception("Could not queue entry %s; the sweeper will retry", entry_id)
 
 
-def entry_process(*, entry_id: uuid.UUID | str) -> Entry | None:
+def entry_process(*, entry_id: uuid.UUID | str, counted: bool = False) -> Entry | None:
     """Make an entry's renditions and put it in review, or reject it (see submissions.processing)."""
     from submissions.processing import process_entry
 
-    return process_entry(entry_id=entry_id)
+    return process_entry(entry_id=entry_id, counted=counted)
 
 
 def entry_publish_renditions(*, entry: Entry) -> None:

@@ -6,16 +6,30 @@ renditions of approved entries and the widget's feature documents (a CDN bucket 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core import signing
 from django.core.files.storage import Storage, default_storage, storages
 from django.urls import reverse
+
+if TYPE_CHECKING:
+    from storages.backends.s3 import S3Storage
 
 PRIVATE_URL_SALT = "fanfare.private-media"
 PRIVATE_URL_MAX_AGE = 300  # seconds
 
 
 def private_storage() -> Storage:
+    return default_storage
+
+
+def private_s3_storage() -> S3Storage:
+    """The private storage as what it is when settings.USE_S3: django-storages' S3Storage.
+
+    For the S3-only paths that reach the bucket itself (`connection`, `bucket_name`); callers
+    check settings.USE_S3 first.
+    """
     return default_storage
 
 
@@ -36,4 +50,5 @@ def private_url(name: str) -> str:
 
 def name_from_private_token(token: str) -> str:
     """The file name a private link points to; raises signing.BadSignature when forged or old."""
-    return signing.loads(token, salt=PRIVATE_URL_SALT, max_age=PRIVATE_URL_MAX_AGE)
+    name: str = signing.loads(token, salt=PRIVATE_URL_SALT, max_age=PRIVATE_URL_MAX_AGE)  # what private_url signed
+    return name

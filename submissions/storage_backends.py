@@ -12,10 +12,10 @@ DOCUMENT_CACHE = "public, max-age=60"
 RENDITION_CACHE = "public, max-age=3600"
 
 
-class PublicS3Storage(S3Storage):
+class PublicS3Storage(S3Storage):  # type: ignore[misc]  # django-storages ships no type hints
     """The public bucket (behind the CDN): cache lifetimes by kind of object."""
 
     def get_object_parameters(self, name: str) -> dict[str, Any]:
-        params = super().get_object_parameters(name)
+        params: dict[str, Any] = super().get_object_parameters(name)
         params["CacheControl"] = DOCUMENT_CACHE if name.startswith("features/") else RENDITION_CACHE
         return params

@@ -11,7 +11,7 @@ import base64
 import io
 import logging
 import warnings
-from typing import Any
+from typing import Any, cast
 
 from PIL import Image, ImageFilter
 
@@ -65,8 +65,8 @@ def _has_content_credentials(data: bytes) -> bool:
 
 def picture_traits(rendition: bytes) -> dict[str, str]:
     """dHash, dominant colour and placeholder, from a small clean rendition (cheap to decode)."""
-    with Image.open(io.BytesIO(rendition)) as im:
-        im = im.convert("RGB")
+    with Image.open(io.BytesIO(rendition)) as source:
+        im = source.convert("RGB")
         grey = im.convert("L").resize((9, 8), Image.Resampling.BOX)
         pixels = list(grey.tobytes())
         bits = 0
@@ -74,7 +74,7 @@ def picture_traits(rendition: bytes) -> dict[str, str]:
             for col in range(8):
                 left, right = pixels[row * 9 + col], pixels[row * 9 + col + 1]
                 bits = (bits << 1) | (1 if left > right else 0)
-        r, g, b = im.resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
+        r, g, b = cast(tuple[int, int, int], im.resize((1, 1), Image.Resampling.BOX).getpixel((0, 0)))  # RGB
         tiny = im.copy()
         tiny.thumbnail((24, 24), Image.Resampling.BOX)
         tiny = tiny.filter(ImageFilter.GaussianBlur(1))

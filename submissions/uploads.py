@@ -17,12 +17,13 @@ import datetime as dt
 import io
 import logging
 import uuid
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from campaigns.models import Campaign
-from config.errors import Conflict, DomainError
+from config.errors import Conflict, DomainError, RateLimited
 from submissions.models import Entry, EntryKind, UploadSlot
 from submissions.services import (
     check_can_enter,
@@ -40,7 +41,7 @@ from submissions.services import (
     original_key,
     probe_upload,
 )
-from submissions.storage import private_storage
+from submissions.storage import private_s3_storage, private_storage
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,15 @@ CONTENT_TYPES = {
 }
 
 
-def upload_slot_create(*, author: User, campaign: Campaign, content_type: str, size: int) -> UploadSlot:
-    """A one-time slot for one file of `content_type` and at most the campaign's byte limit."""
+def upload_slot_create(
+    *, author: User, campaign: Campaign, content_type: str, size: int, client: str = ""
+) -> UploadSlot:
+    """A one-time slot for one file of `content_type` and at most the campaign's byte limit.
+
+    RateLimited (429) while the fan, or the client address `client`, already holds as many open
+    slots as allowed (UPLOAD_SLOTS_PER_FAN, UPLOAD_SLOTS_PER_CLIENT): each is a presigned POST
+    valid for minutes, so an unbounded number would let one account fill the bucket.
+    """
     content_type = (content_type or "").split(";")[0].strip().lower()
     kind = next((k for k, types in CONTENT_TYPES.items() if content_type in types), None)
     if kind is None:
@@ -64,22 +72,47 @@ def upload_slot_create(*, author: User, campaign: Campaign, content_type: str, s
     check_can_enter(author=author, campaign=campaign, kind=kind)
     check_size(campaign=campaign, size=size)
     slot_id = uuid.uuid4()
-    return UploadSlot.objects.create(
-        id=slot_id,
-        campaign=campaign,
-        author=author,
-        key=f"quarantine/{campaign.pk}/{slot_id}",
-        kind=kind,
-        content_type=content_type,
-        max_bytes=campaign.max_bytes,
-        expires_at=timezone.now() + SLOT_LIFETIME,
-    )
+    now = timezone.now()
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=author.pk).first()  # concurrent asks of one fan queue here
+        open_slots = UploadSlot.objects.filter(completed_at__isnull=True, expires_at__gt=now)
+        mine = open_slots.filter(author=author)
+        if mine.count() >= settings.UPLOAD_SLOTS_PER_FAN:
+            raise RateLimited(
+                _("You have %(n)s uploads under way. Finish one, or wait a few minutes, before starting another.")
+                % {"n": settings.UPLOAD_SLOTS_PER_FAN},
+                field="upload",
+                retry_after=_seconds_until_one_frees(mine, now=now),
+            )
+        theirs = open_slots.filter(client_address=client) if client else None
+        if theirs is not None and theirs.count() >= settings.UPLOAD_SLOTS_PER_CLIENT:
+            raise RateLimited(
+                _("Too many uploads are under way from your network. Please wait a few minutes and try again."),
+                field="upload",
+                retry_after=_seconds_until_one_frees(theirs, now=now),
+            )
+        return UploadSlot.objects.create(
+            id=slot_id,
+            campaign=campaign,
+            author=author,
+            key=f"quarantine/{campaign.pk}/{slot_id}",
+            kind=kind,
+            content_type=content_type,
+            max_bytes=campaign.max_bytes,
+            expires_at=now + SLOT_LIFETIME,
+            client_address=client or None,
+        )
+
+
+def _seconds_until_one_frees(slots: QuerySet[UploadSlot], *, now: dt.datetime) -> int:
+    first = slots.order_by("expires_at").values_list("expires_at", flat=True).first()
+    return max(1, int((first - now).total_seconds()) + 1) if first else 60
 
 
 def upload_target(slot: UploadSlot) -> dict[str, Any]:
     """Where and how the browser sends the file: {"url", "method", "fields", "file_field"}."""
     if settings.USE_S3:
-        storage = private_storage()
+        storage = private_s3_storage()
         client = storage.connection.meta.client
         post = client.generate_presigned_post(
             Bucket=storage.bucket_name,
@@ -113,7 +146,7 @@ def _slot_for(*, author: User, slot_id: uuid.UUID | str, lock: bool = False) -> 
     return slot
 
 
-def upload_slot_receive(*, author: User, slot_id: uuid.UUID | str, upload: BinaryIO | None, size: int) -> None:
+def upload_slot_receive(*, author: User, slot_id: uuid.UUID | str, upload: IO[bytes] | None, size: int) -> None:
     """Local storage: stream the file to the slot's key (the S3 flow skips Django entirely)."""
     slot = _slot_for(author=author, slot_id=slot_id)
     if slot.completed_at or slot.expires_at < timezone.now():
@@ -173,31 +206,38 @@ def _stat(name: str) -> tuple[int, str]:
     """Size and version tag of a stored upload (HEAD on S3; the ETag is empty locally)."""
     storage = private_storage()
     if settings.USE_S3:
-        head = storage.connection.meta.client.head_object(Bucket=storage.bucket_name, Key=name)
+        s3 = private_s3_storage()
+        head = s3.connection.meta.client.head_object(Bucket=s3.bucket_name, Key=name)
         return int(head["ContentLength"]), str(head["ETag"])
     return storage.size(name), ""
 
 
-def _open_for_probe(name: str, *, size: int, etag: str) -> BinaryIO:
+def _open_for_probe(name: str, *, size: int, etag: str) -> IO[bytes]:
     storage = private_storage()
     if settings.USE_S3:
-        raw = _S3RangeReader(
-            client=storage.connection.meta.client, bucket=storage.bucket_name, key=name, size=size, etag=etag
-        )
-        return io.BufferedReader(raw, buffer_size=HEAD_BYTES)  # type: ignore[return-value]
+        s3 = private_s3_storage()
+        raw = _S3RangeReader(client=s3.connection.meta.client, bucket=s3.bucket_name, key=name, size=size, etag=etag)
+        return io.BufferedReader(raw, buffer_size=HEAD_BYTES)
     return storage.open(name, "rb")
 
 
 def _move(source: str, target: str, *, etag: str) -> str:
-    """Take the checked upload out of quarantine; refuses if it changed since (a reused POST)."""
+    """Take the checked upload out of quarantine; refuses if it changed since (a reused POST).
+
+    The quarantined object is deleted only once the entry is committed: if the database or the
+    storage fails before that, the fan's upload is still in its slot and completing again works.
+    A deletion that fails after the commit leaves it to the sweeper.
+    """
     storage = private_storage()
+    transaction.on_commit(lambda: storage.delete(source), robust=True)
     if settings.USE_S3:
-        client = storage.connection.meta.client
+        s3 = private_s3_storage()
+        client = s3.connection.meta.client
         try:
             client.copy_object(
-                Bucket=storage.bucket_name,
+                Bucket=s3.bucket_name,
                 Key=target,
-                CopySource={"Bucket": storage.bucket_name, "Key": source},
+                CopySource={"Bucket": s3.bucket_name, "Key": source},
                 CopySourceIfMatch=etag,
             )
         except ClientError as exc:
@@ -206,12 +246,9 @@ def _move(source: str, target: str, *, etag: str) -> str:
                     _("The file changed while we checked it; please send it again."), field="file"
                 ) from exc
             raise
-        storage.delete(source)
         return target
     with storage.open(source, "rb") as fh:
-        stored = storage.save(target, File(fh, name=target))
-    storage.delete(source)
-    return stored
+        return storage.save(target, File(fh, name=target))
 
 
 def upload_slot_complete(

@@ -8,11 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from campaigns.models import Campaign
+from accounts.permissions import AuthenticatedHttpRequest
+from campaigns.selectors import campaign_for_viewer
 from config.errors import DomainError
 from submissions import selectors, services
 from submissions.forms import EntryForm
@@ -20,8 +21,8 @@ from submissions.storage import name_from_private_token, private_storage
 
 
 @login_required
-def entry_create(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = get_object_or_404(Campaign.objects.select_related("brand"), slug=slug)
+def entry_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    campaign, _preview = campaign_for_viewer(slug=slug, user=request.user)
     form = EntryForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -55,7 +56,7 @@ def entry_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def my_entries(request: HttpRequest) -> HttpResponse:
+def my_entries(request: AuthenticatedHttpRequest) -> HttpResponse:
     entries = [
         {"entry": e, "renditions": selectors.rendition_urls(e), "rejection": selectors.rejection_of(e)}
         for e in selectors.entries_of_author(user=request.user)
@@ -90,7 +91,7 @@ def entry_detail(request: HttpRequest, entry_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def entry_withdraw(request: HttpRequest, entry_id: str) -> HttpResponse:
+def entry_withdraw(request: AuthenticatedHttpRequest, entry_id: str) -> HttpResponse:
     entry = selectors.entry_visible_to(user=request.user, entry_id=entry_id)
     try:
         services.entry_withdraw(actor=request.user, entry=entry)
@@ -104,7 +105,7 @@ def entry_withdraw(request: HttpRequest, entry_id: str) -> HttpResponse:
 
 
 @require_GET
-def private_media(request: HttpRequest, token: str) -> HttpResponse:
+def private_media(request: HttpRequest, token: str) -> FileResponse:
     """A private file behind a signed, short-lived link (local storage only)."""
     try:
         name = name_from_private_token(token)

@@ -100,6 +100,12 @@ def _media_and_site(settings: Any, tmp_path: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Passwords hashed cheaply in tests: the brute-force tests try a hundred of them."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _tasks_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
     """Unit tests run Celery tasks eagerly; integration tests send them to the real worker."""
     from config.celery import app
@@ -123,17 +129,17 @@ def _fresh_cache() -> Iterator[None]:
 # --- Personas ---------------------------------------------------------------------------------
 @pytest.fixture
 def brand(db: None) -> Any:
-    return BrandFactory(name="Northern Lights", slug="northern-lights")
+    return BrandFactory.create(name="Northern Lights", slug="northern-lights")
 
 
 @pytest.fixture
 def other_brand(db: None) -> Any:
-    return BrandFactory(name="Rival Records", slug="rival-records")
+    return BrandFactory.create(name="Rival Records", slug="rival-records")
 
 
 def _member(brand: Any, role: str, email: str) -> User:
-    user = UserFactory(email=email)
-    MembershipFactory(user=user, brand=brand, role=role)
+    user = UserFactory.create(email=email)
+    MembershipFactory.create(user=user, brand=brand, role=role)
     return user
 
 
@@ -160,17 +166,17 @@ def outsider(other_brand: Any) -> User:
 
 @pytest.fixture
 def fan(db: None) -> User:
-    return UserFactory(email="fan@example.test", display_name="Dancing Fan")
+    return UserFactory.create(email="fan@example.test", display_name="Dancing Fan")
 
 
 @pytest.fixture
 def other_fan(db: None) -> User:
-    return UserFactory(email="other.fan@example.test", display_name="Other Fan")
+    return UserFactory.create(email="other.fan@example.test", display_name="Other Fan")
 
 
 @pytest.fixture
 def campaign(brand: Any) -> Campaign:
-    return CampaignFactory(brand=brand, slug="movement-monday", hashtag="#MovementMonday")
+    return CampaignFactory.create(brand=brand, slug="movement-monday", hashtag="#MovementMonday")
 
 
 @pytest.fixture

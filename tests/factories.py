@@ -13,7 +13,7 @@ from campaigns.models import Campaign, Guideline
 PASSWORD = "correct-horse-battery-staple"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         django_get_or_create = ("email",)
@@ -23,7 +23,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password(PASSWORD)
 
 
-class BrandFactory(factory.django.DjangoModelFactory):
+class BrandFactory(factory.django.DjangoModelFactory[Brand]):
     class Meta:
         model = Brand
 
@@ -31,7 +31,7 @@ class BrandFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"brand-{n}")
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -40,7 +40,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = "moderator"
 
 
-class CampaignFactory(factory.django.DjangoModelFactory):
+class CampaignFactory(factory.django.DjangoModelFactory[Campaign]):
     class Meta:
         model = Campaign
         skip_postgeneration_save = True
@@ -54,8 +54,8 @@ class CampaignFactory(factory.django.DjangoModelFactory):
     opens_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
     time_zone = "Europe/Berlin"
 
-    @factory.post_generation
-    def guidelines(self, create: bool, extracted: object, **kwargs: object) -> None:
+    @factory.post_generation  # type: ignore[untyped-decorator]  # factory_boy leaves post_generation unannotated
+    def guidelines(campaign: Campaign, create: bool, extracted: object, **kwargs: object) -> None:
         if not create:
             return
         rules = [
@@ -65,4 +65,4 @@ class CampaignFactory(factory.django.DjangoModelFactory):
             ("no-ads", "No advertising."),
         ]
         for number, (code, text) in enumerate(rules, start=1):
-            Guideline.objects.create(campaign=self, number=number, code=code, text=text)
+            Guideline.objects.create(campaign=campaign, number=number, code=code, text=text)

@@ -52,9 +52,9 @@ def test_interactive_docs_load_their_assets_from_fanfare_itself(client: Any) -> 
 
 
 def test_campaign_list_shows_only_open_campaigns(client: Any, brand: Any) -> None:
-    CampaignFactory(brand=brand, slug="open-now")
-    CampaignFactory(brand=brand, slug="later", opens_at=timezone.now() + dt.timedelta(days=3))
-    CampaignFactory(
+    CampaignFactory.create(brand=brand, slug="open-now")
+    CampaignFactory.create(brand=brand, slug="later", opens_at=timezone.now() + dt.timedelta(days=3))
+    CampaignFactory.create(
         brand=brand,
         slug="over",
         opens_at=timezone.now() - dt.timedelta(days=9),
@@ -77,8 +77,8 @@ def test_unknown_campaign_is_404(client: Any) -> None:
 
 
 def test_a_limit_within_bounds_pages(client: Any, brand: Any) -> None:
-    CampaignFactory(brand=brand, slug="open-now")
-    CampaignFactory(brand=brand, slug="open-too")
+    CampaignFactory.create(brand=brand, slug="open-now")
+    CampaignFactory.create(brand=brand, slug="open-too")
     response = client.get("/api/v1/campaigns/", {"limit": "200", "offset": "1"})
     assert response.status_code == 200
     assert len(response.json()["results"]) == 1
@@ -118,7 +118,8 @@ def test_schema_states_the_pagination_bounds(client: Any) -> None:
 
 # --- Errors are part of the contract ----------------------------------------------------------
 def _schema(client: Any) -> dict[str, Any]:
-    return client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    schema: dict[str, Any] = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    return schema
 
 
 def test_every_operation_documents_its_errors_with_the_error_shape(client: Any) -> None:
@@ -223,13 +224,15 @@ def test_the_schema_is_generated_by_one_thread_at_a_time(monkeypatch: Any) -> No
         most[0] = max(most[0], inside[0])
         time.sleep(0.2)
         inside[0] -= 1
-        return real(self, *args, **kwargs)
+        return real(self, *args, **kwargs)  # type: ignore[no-untyped-call]  # drf-spectacular is unannotated
 
     monkeypatch.setattr(SchemaGenerator, "get_schema", slow)
     codes: list[int] = []
-    threads = [
-        threading.Thread(target=lambda: codes.append(Client().get("/api/schema/").status_code)) for _ in range(3)
-    ]
+
+    def fetch() -> None:
+        codes.append(Client().get("/api/schema/").status_code)
+
+    threads = [threading.Thread(target=fetch) for _ in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:

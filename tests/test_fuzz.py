@@ -11,6 +11,7 @@ Any failure fails the test with schemathesis' report; its summary line is printe
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -25,6 +26,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Role, User
+from accounts.tokens import api_token_create
 from campaigns.models import MAX_BYTES_LIMIT
 from submissions.models import UploadSlot
 from tests.factories import BrandFactory, CampaignFactory, MembershipFactory, UserFactory
@@ -53,27 +55,24 @@ ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429"]
 
 
 def _token_for(user: User) -> str:
-    # TODO(lead, on merge): use accounts.tokens.api_token_create(user=user) once knox tokens are on main.
-    from rest_framework.authtoken.models import Token
-
-    return Token.objects.get_or_create(user=user)[0].key
+    return api_token_create(user=user, name="fuzz")
 
 
 def _world() -> dict[str, Any]:
     """A brand with a moderator, an open campaign with guidelines, a fan with entries in every step."""
-    brand = BrandFactory(name="Fuzz Records", slug="fuzz-records")
-    moderator = UserFactory(email="mod@fuzz.test")
-    MembershipFactory(user=moderator, brand=brand, role=Role.MODERATOR)
-    admin = UserFactory(email="admin@fuzz.test")
-    MembershipFactory(user=admin, brand=brand, role=Role.ADMIN)
-    campaign = CampaignFactory(
+    brand = BrandFactory.create(name="Fuzz Records", slug="fuzz-records")
+    moderator = UserFactory.create(email="mod@fuzz.test")
+    MembershipFactory.create(user=moderator, brand=brand, role=Role.MODERATOR)
+    admin = UserFactory.create(email="admin@fuzz.test")
+    MembershipFactory.create(user=admin, brand=brand, role=Role.ADMIN)
+    campaign = CampaignFactory.create(
         brand=brand,
         slug="fuzz-monday",
         max_bytes=MAX_BYTES_LIMIT,
         max_entries_per_fan=10_000,
         max_entries_per_fan_per_day=10_000,
     )
-    fan = UserFactory(email="fan@fuzz.test", display_name="Fuzzy Fan")
+    fan = UserFactory.create(email="fan@fuzz.test", display_name="Fuzzy Fan")
     pending = [pending_entry(author=fan, campaign=campaign, seed=seed) for seed in range(1, 5)]
     approved = approved_entry(author=fan, campaign=campaign, moderator=moderator, seed=9)
     slot = UploadSlot.objects.create(
@@ -83,7 +82,7 @@ def _world() -> dict[str, Any]:
         kind="photo",
         content_type="image/jpeg",
         max_bytes=campaign.max_bytes,
-        expires_at=timezone.now() + timezone.timedelta(minutes=10),
+        expires_at=timezone.now() + dt.timedelta(minutes=10),
     )
     return {
         "tokens": {"fan": _token_for(fan), "moderator": _token_for(moderator), "admin": _token_for(admin)},

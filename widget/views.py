@@ -6,15 +6,15 @@ import json
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 from django.views.static import serve
 
-from campaigns.models import Campaign
+from campaigns.selectors import campaign_for_viewer
 from moderation.selectors import feature_document_cached
 from submissions.storage import public_storage
 from submissions.storage_backends import DOCUMENT_CACHE, RENDITION_CACHE
@@ -33,6 +33,7 @@ def gallery_js(request: HttpRequest) -> HttpResponse:
     )
     response = HttpResponse(source, content_type="text/javascript; charset=utf-8")
     response["Access-Control-Allow-Origin"] = "*"
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
 
 
@@ -41,7 +42,7 @@ def gallery_js(request: HttpRequest) -> HttpResponse:
 @cache_control(public=True, max_age=60)
 def gallery_frame(request: HttpRequest, slug: str) -> HttpResponse:
     """The gallery as a page of its own, for hosts that allow no scripts (an iframe)."""
-    campaign = get_object_or_404(Campaign.objects.select_related("brand"), slug=slug)
+    campaign, _preview = campaign_for_viewer(slug=slug, user=None, allow_preview=False)
     doc = feature_document_cached(campaign=campaign)
     entries = []
     for entry in doc["entries"]:
@@ -51,13 +52,15 @@ def gallery_frame(request: HttpRequest, slug: str) -> HttpResponse:
             srcset = ", ".join(f"{r['url']} {r['width']}w" for r in jpegs)
             entries.append({**entry, "thumb": thumb, "srcset": srcset})
     response = render(request, "widget/frame.html", {"campaign": campaign, "doc": doc, "entries": entries})
-    origins = " ".join(o.strip() for o in campaign.embed_origins.splitlines() if o.strip())
-    response["Content-Security-Policy"] = f"frame-ancestors {origins or '*'}"
+    origins = [o.strip() for o in campaign.embed_origins.splitlines() if o.strip()]
+    # The site's policy (django-csp) with frame-ancestors widened to the campaign's embedders.
+    response._csp_replace = {"frame-ancestors": origins or ["*"]}  # type: ignore[attr-defined]  # read by django-csp
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"  # embeddable under COEP: require-corp
     return response
 
 
 @require_GET
-def public_media(request: HttpRequest, path: str) -> HttpResponse:
+def public_media(request: HttpRequest, path: str) -> HttpResponseBase:
     """Serve the local public folder (embedded defaults only; production uses S3 and a CDN)."""
     if settings.USE_S3:
         raise Http404
@@ -66,6 +69,7 @@ def public_media(request: HttpRequest, path: str) -> HttpResponse:
     except SuspiciousFileOperation as exc:  # "../" out of the public folder
         raise Http404 from exc
     response["Access-Control-Allow-Origin"] = "*"
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = DOCUMENT_CACHE if path.startswith("features/") else RENDITION_CACHE
     return response

@@ -150,7 +150,7 @@ def test_campaign_of_another_brand_cannot_be_edited_through_this_brand(
 ) -> None:
     from tests.factories import CampaignFactory
 
-    CampaignFactory(brand=other_brand, slug="rival-challenge")
+    CampaignFactory.create(brand=other_brand, slug="rival-challenge")
     response = login(client, brand_admin).get("/console/northern-lights/campaigns/rival-challenge/edit/")
     assert response.status_code == 404
 

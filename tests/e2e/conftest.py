@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_django.live_server_helper import LiveServer
 
 from tests.parts import CHROMIUM
 
@@ -40,7 +41,7 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def live_site(live_server: Any, settings: Any) -> str:
+def live_site(live_server: LiveServer, settings: Any) -> str:
     """The live server, with absolute links (mails, permalinks, local media) pointing at it."""
     settings.SITE_URL = live_server.url
     if not settings.USE_S3:

@@ -27,11 +27,11 @@ PASSWORD = "a-long-dance-password"
 def test_fan_entry_goes_from_upload_to_the_embedded_gallery(
     browser: Any, live_site: str, other_origin: tuple[str, Any]
 ) -> None:
-    brand = BrandFactory(name="Northern Lights", slug="northern-lights")
-    CampaignFactory(brand=brand, slug="movement-monday", hashtag="#MovementMonday")
-    moderator = UserFactory(email="mod@northern.test", password=PASSWORD)
+    brand = BrandFactory.create(name="Northern Lights", slug="northern-lights")
+    CampaignFactory.create(brand=brand, slug="movement-monday", hashtag="#MovementMonday")
+    moderator = UserFactory.create(email="mod@northern.test", password=PASSWORD)
     EmailAddress.objects.create(user=moderator, email=moderator.email, verified=True, primary=True)
-    MembershipFactory(user=moderator, brand=brand, role=Role.ADMIN)
+    MembershipFactory.create(user=moderator, brand=brand, role=Role.ADMIN)
 
     # --- The fan, on a phone-sized screen -------------------------------------------------------
     fan_ctx = browser.new_context(viewport={"width": 390, "height": 844})
@@ -44,7 +44,9 @@ def test_fan_entry_goes_from_upload_to_the_embedded_gallery(
     fan.get_by_role("button", name=re.compile("Sign Up", re.I)).click()
     fan.wait_for_load_state()
 
-    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
+    found = re.search(r"https?://\S+/accounts/confirm-email/\S+/", str(mail.outbox[-1].body))
+    assert found is not None
+    link = found.group(0)
     fan.goto(link)
     fan.get_by_role("button", name=re.compile("Confirm", re.I)).click()
     fan.wait_for_load_state()

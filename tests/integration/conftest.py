@@ -38,7 +38,7 @@ def broker_url() -> str:
     """The worker's broker: REDIS_URL's server, next database number (see the module docstring)."""
     if os.environ.get("FANFARE_TEST_BROKER_URL"):
         return os.environ["FANFARE_TEST_BROKER_URL"]
-    parts = urlsplit(settings.REDIS_URL)
+    parts = urlsplit(str(settings.REDIS_URL))
     db = int(parts.path.strip("/") or 0)
     return urlunsplit(parts._replace(path=f"/{(db + 1) % 16}"))
 
@@ -64,9 +64,9 @@ def _reset_broker_connections() -> None:
     """
     from config.celery import app
 
-    app._pool = None
+    app._pool = None  # type: ignore[attr-defined]  # private attribute, not in celery-types
     if "amqp" in app.__dict__:
-        app.amqp._producer_pool = None
+        app.amqp._producer_pool = None  # type: ignore[attr-defined]  # private attribute, not in celery-types
 
 
 def _wait_until_ready(worker: Worker) -> None:

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -25,52 +22,14 @@ from submissions.models import Entry
 from submissions.samples import sample_photo
 from submissions.services import requeue_stuck_entries
 from tests.factories import CampaignFactory, UserFactory
+from tests.integration.faults import Broker
 from tests.integration.helpers import Worker, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-class Broker:
-    """A throwaway redis-server that the test can stop and start again on the same port."""
-
-    def __init__(self) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for(self.answers, timeout=20, what=f"redis-server on port {self.port}")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=20)
-            self.process = None
-        wait_for(lambda: not self.answers(), timeout=20, what="the broker to stop")
-
-    def answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
-                conn.sendall(b"PING\r\n")
-                return conn.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-
 @pytest.fixture(scope="module")
 def broker() -> Iterator[Broker]:
-    if not shutil.which("redis-server"):
-        pytest.fail("redis-server is not installed; the outage test runs its own broker")
     broker = Broker()
     broker.start()
     before = os.environ.get("FANFARE_TEST_BROKER_URL")
@@ -86,12 +45,12 @@ def broker() -> Iterator[Broker]:
 
 @pytest.fixture
 def fan(transactional_db: None) -> User:
-    return UserFactory(email="outage.fan@example.test")
+    return UserFactory.create(email="outage.fan@example.test")
 
 
 @pytest.fixture
 def campaign(transactional_db: None) -> Campaign:
-    return CampaignFactory(slug="outage-monday", hashtag="#OutageMonday")
+    return CampaignFactory.create(slug="outage-monday", hashtag="#OutageMonday")
 
 
 def test_entry_uploaded_while_the_broker_is_down_is_processed_once_it_is_back(

@@ -40,18 +40,18 @@ PROCESSING_TIMEOUT = 60.0
 
 @pytest.fixture
 def fan(transactional_db: None) -> User:
-    return UserFactory(email="pipeline.fan@example.test", display_name="Pipeline Fan")
+    return UserFactory.create(email="pipeline.fan@example.test", display_name="Pipeline Fan")
 
 
 @pytest.fixture
 def campaign(transactional_db: None) -> Campaign:
-    return CampaignFactory(slug="pipeline-monday", hashtag="#PipelineMonday")
+    return CampaignFactory.create(slug="pipeline-monday", hashtag="#PipelineMonday")
 
 
 @pytest.fixture
 def moderator(campaign: Campaign) -> User:
-    user = UserFactory(email="pipeline.mod@example.test")
-    MembershipFactory(user=user, brand=campaign.brand, role=Role.MODERATOR)
+    user = UserFactory.create(email="pipeline.mod@example.test")
+    MembershipFactory.create(user=user, brand=campaign.brand, role=Role.MODERATOR)
     return user
 
 
@@ -69,7 +69,8 @@ def upload(*, fan: User, campaign: Campaign, photo: bytes) -> str:
         format="multipart",
     )
     assert response.status_code in (201, 202), response.content
-    return response.json()["id"]
+    entry_id: str = response.json()["id"]
+    return entry_id
 
 
 def state_of(entry_id: str) -> str:
@@ -140,6 +141,7 @@ def test_upload_through_api_with_s3_and_real_worker_ends_pending_with_clean_priv
         data = s3.get_object(Bucket=private, Key=key)["Body"].read()
         assert_no_metadata(data, rendition.format)
         with Image.open(io.BytesIO(data)) as im:
+            assert im.format is not None
             assert im.format.lower() == rendition.format
             assert im.size == (rendition.width, rendition.height)
             assert im.height > im.width  # the orientation was applied to the pixels

@@ -147,7 +147,7 @@ def test_one_campaign_failing_to_publish_does_not_hold_up_the_others(
     from moderation import services
     from tests.factories import CampaignFactory
 
-    other = CampaignFactory(brand=brand, slug="spin-sunday", hashtag="#SpinSunday")
+    other = CampaignFactory.create(brand=brand, slug="spin-sunday", hashtag="#SpinSunday")
     for c, seed in ((campaign, 1), (other, 2)):
         entry = approved_entry(author=fan, campaign=c, moderator=moderator, seed=seed)
         entry_shortlist(actor=moderator, entry_id=entry.pk)

@@ -13,6 +13,7 @@ import pytest
 import requests
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from submissions.models import Entry, UploadSlot
 from submissions.samples import sample_photo
@@ -28,7 +29,7 @@ def ask_slot(client: Any, content_type: str = "image/jpeg", size: int = 1000) ->
     return client.post(SLOTS, {"content_type": content_type, "size": size}, format="json")
 
 
-def send(client: Any, slot: dict[str, Any], data: bytes, content_type: str = "image/jpeg") -> int:
+def send(client: APIClient, slot: dict[str, Any], data: bytes, content_type: str = "image/jpeg") -> int:
     target = slot["upload"]
     if target["url"].startswith("http"):  # presigned POST to S3: Fanfare never sees the bytes
         response = requests.post(
@@ -180,3 +181,38 @@ def test_file_sent_as_a_text_field_is_refused_naming_the_field(api: Any, fan: An
     response = client.post(f"/api/v1/uploads/{slot['id']}/file/", {"file": "not a file"}, format="multipart")
     assert response.status_code == 400
     assert "file" in response.json()
+
+
+def test_database_outage_while_completing_is_a_503_and_completing_again_works(
+    api: Any, fan: Any, campaign: Any, monkeypatch: Any
+) -> None:
+    from django.db import OperationalError
+
+    from submissions import uploads
+
+    client = api(fan)
+    data = sample_photo(seed=47)
+    slot = ask_slot(client, size=len(data)).json()
+    assert send(client, slot, data) in (200, 201, 204)
+    real = uploads.entry_create_from_stored  # type: ignore[attr-defined]  # imported there from services, patched there
+
+    def database_gone(**kwargs: Any) -> Any:
+        # The original was copied out of quarantine; then the database goes away.
+        assert private_storage().exists(kwargs["stored"])
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(uploads, "entry_create_from_stored", database_gone)
+    response = complete(client, slot)
+    assert response.status_code == 503
+    assert "database is briefly unavailable" in response.json()["detail"]
+    key = UploadSlot.objects.get().key
+    assert private_storage().exists(key)  # the fan's upload is still in its slot
+    assert not Entry.objects.exists()
+
+    monkeypatch.setattr(uploads, "entry_create_from_stored", real)
+    response = complete(client, slot)
+    assert response.status_code in (201, 202), response.content
+    entry = Entry.objects.get()
+    assert private_storage().exists(entry.original)
+    assert not private_storage().exists(key)
+    assert UploadSlot.objects.get().entry_id == entry.pk

@@ -107,36 +107,152 @@ def test_storage_outage_is_retried_without_counting_towards_the_poison_limit(
     assert entry.processing_attempts == 1
 
 
-def test_processing_task_retries_storage_errors_with_backoff() -> None:
+def test_processing_task_retries_storage_errors_with_backoff_until_the_storage_is_back(
+    fan: Any, campaign: Any, monkeypatch: Any
+) -> None:
     from botocore.exceptions import EndpointConnectionError
 
+    from submissions import processing
     from submissions.tasks import process_entry
 
-    assert issubclass(ConnectionError, tuple(process_entry.autoretry_for))
-    assert issubclass(EndpointConnectionError, tuple(process_entry.autoretry_for))
-    assert process_entry.retry_backoff
+    entry = uploaded(fan, campaign)
+    real = processing._process_photo
+    calls = []
+
+    def storage_down_once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise EndpointConnectionError(endpoint_url="http://127.0.0.1:9/")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(processing, "_process_photo", storage_down_once)
+    # Run in-process; throw=False lets the eager run deliver the retry at once.
+    process_entry.apply(args=(str(entry.pk),), throw=False)
+
+    entry.refresh_from_db()
+    assert len(calls) == 2
+    assert entry.state == "pending"
+    assert entry.processing_attempts == 1
+    assert entry.renditions.exists()
     assert process_entry.acks_late
     assert process_entry.reject_on_worker_lost
 
 
-def test_entry_withdrawn_while_processing_keeps_no_renditions(fan: Any, campaign: Any, monkeypatch: Any) -> None:
+def fail_once(monkeypatch: Any, module: Any, name: str, exc: Exception) -> None:
+    """Make module.name raise `exc` on its first call only (a dropped database connection)."""
+    real = getattr(module, name)
+    state = {"failed": False}
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        if not state["failed"]:
+            state["failed"] = True
+            raise exc
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, flaky)
+
+
+def test_database_outage_after_the_renditions_are_stored_is_retried_without_counting_twice(
+    fan: Any, campaign: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.db import OperationalError
+
+    from submissions import processing
+
+    entry = uploaded(fan, campaign)
+    fail_once(monkeypatch, processing, "_flag_duplicates", OperationalError("server closed the connection"))
+    with pytest.raises(processing.DatabaseUnavailable) as raised:
+        entry_process(entry_id=entry.pk)
+    assert raised.value.counted  # the first step had committed: this delivery is recorded
+    entry.refresh_from_db()
+    assert (entry.state, entry.processing_attempts) == ("processing", 1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        entry_process(entry_id=entry.pk, counted=raised.value.counted)
+
+    entry.refresh_from_db()
+    assert (entry.state, entry.processing_attempts) == ("pending", 1)
+    names = sorted(entry.renditions.values_list("name", flat=True))
+    assert names
+    # One set: the retry replaced the interrupted delivery's files instead of adding copies.
+    assert _files_under(f"renditions/{entry.pk}/") == names
+
+
+def test_database_outage_before_the_first_step_commits_counts_nothing(
+    fan: Any, campaign: Any, monkeypatch: Any
+) -> None:
+    from django.db import InterfaceError
+
+    from submissions import processing
+
+    entry = uploaded(fan, campaign)
+    fail_once(monkeypatch, processing, "entry_transition", InterfaceError("connection already closed"))
+    with pytest.raises(processing.DatabaseUnavailable) as raised:
+        entry_process(entry_id=entry.pk)
+    assert not raised.value.counted
+    entry.refresh_from_db()
+    assert (entry.state, entry.processing_attempts) == ("uploaded", 0)
+
+    entry_process(entry_id=entry.pk, counted=raised.value.counted)
+    entry.refresh_from_db()
+    assert (entry.state, entry.processing_attempts) == ("pending", 1)
+
+
+def test_processing_task_retries_a_database_outage_and_the_entry_ends_pending_once(
+    fan: Any, campaign: Any, monkeypatch: Any
+) -> None:
+    from django.db import OperationalError
+
+    from submissions import processing
+    from submissions.tasks import process_entry
+
+    entry = uploaded(fan, campaign)
+    fail_once(monkeypatch, processing, "_flag_duplicates", OperationalError("terminating connection"))
+    process_entry.apply(args=(str(entry.pk),), throw=False)
+
+    entry.refresh_from_db()
+    assert (entry.state, entry.processing_attempts) == ("pending", 1)
+    assert entry.renditions.exists()
+
+
+def test_database_outages_never_reach_the_poison_limit(fan: Any, campaign: Any, monkeypatch: Any) -> None:
+    from django.db import OperationalError
+
+    from submissions import processing
+
+    entry = uploaded(fan, campaign)
+    counted = False
+    for _ in range(MAX_PROCESSING_ATTEMPTS + 2):
+        fail_once(monkeypatch, processing, "_flag_duplicates", OperationalError("the database restarted"))
+        with pytest.raises(processing.DatabaseUnavailable) as raised:
+            entry_process(entry_id=entry.pk, counted=counted)
+        counted = raised.value.counted
+    entry_process(entry_id=entry.pk, counted=counted)
+    entry.refresh_from_db()
+    assert (entry.state, entry.processing_attempts) == ("pending", 1)
+
+
+def test_entry_withdrawn_while_processing_keeps_no_renditions(
+    fan: Any, campaign: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     from submissions import processing
     from submissions.services import entry_withdraw
 
     entry = uploaded(fan, campaign)
     real_store = processing._store
 
-    def withdraw_midway(*, entry: Entry, outcome: Any) -> Any:
-        names = real_store(entry=entry, outcome=outcome)
+    def withdraw_midway(*, entry: Entry, outcome: Any, run: str) -> Any:
+        names = real_store(entry=entry, outcome=outcome, run=run)
         entry_withdraw(actor=fan, entry=entry)
         return names
 
     monkeypatch.setattr(processing, "_store", withdraw_midway)
-    entry_process(entry_id=entry.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        entry_process(entry_id=entry.pk)
     entry.refresh_from_db()
     assert entry.state == "withdrawn"
     assert not entry.renditions.exists()
-    assert private_storage().listdir(f"renditions/{entry.pk}")[1] == []
+    assert _files_under(f"renditions/{entry.pk}/") == []
 
 
 def test_limits_are_checked_again_when_the_entry_is_recorded(fan: Any, campaign: Any) -> None:
@@ -163,3 +279,61 @@ def test_limits_are_checked_again_when_the_entry_is_recorded(fan: Any, campaign:
         )
     assert not private_storage().exists(stored)
     assert Entry.objects.count() == 1
+
+
+def _files_under(prefix: str) -> list[str]:
+    storage = private_storage()
+    try:
+        folders, files = storage.listdir(prefix)
+    except FileNotFoundError:
+        return []
+    found = [prefix + name for name in files]
+    for folder in folders:
+        found += _files_under(f"{prefix}{folder}/")
+    return sorted(found)
+
+
+def test_approving_while_a_late_delivery_writes_renditions_is_not_a_server_error(
+    fan: Any, campaign: Any, moderator: Any, api: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Two deliveries of one entry: the first to finish puts it in review, a moderator approves it
+    just as the late one starts writing its files. The approval must copy intact files."""
+    from submissions import processing
+
+    entry = uploaded(fan, campaign)
+    storage = private_storage()
+    decision: dict[str, Any] = {}
+
+    class ApprovedMidWrite:
+        """The storage as the late delivery sees it: the moderator acts at its first write."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(storage, name)
+
+        def delete(self, name: str) -> None:
+            storage.delete(name)
+            if not decision:
+                decision["response"] = api(moderator).post(
+                    f"/api/v1/entries/{entry.pk}/decision/", {"action": "approve"}, format="json"
+                )
+
+    real_store = processing._store
+
+    def late_store(**kwargs: Any) -> Any:
+        monkeypatch.setattr(processing, "_store", real_store)
+        entry_process(entry_id=entry.pk)  # the other delivery finishes first
+        monkeypatch.setattr(processing, "private_storage", lambda: ApprovedMidWrite())
+        return real_store(**kwargs)
+
+    monkeypatch.setattr(processing, "_store", late_store)
+    with django_capture_on_commit_callbacks(execute=True):
+        entry_process(entry_id=entry.pk)
+
+    assert decision["response"].status_code == 201, decision["response"].content
+    entry.refresh_from_db()
+    assert entry.state == "approved"
+    names = sorted(entry.renditions.values_list("name", flat=True))
+    assert all(storage.exists(name) for name in names)
+    assert all(entry.renditions.values_list("public_name", flat=True))
+    # The late delivery's own files are gone; the approved ones stay.
+    assert _files_under(f"renditions/{entry.pk}/") == names

@@ -135,7 +135,7 @@ def test_upload_to_closed_campaign_is_refused(api: Any, fan: Any, campaign: Any,
 def test_upload_to_campaign_not_yet_open_is_refused(api: Any, fan: Any, campaign: Any, photo: bytes) -> None:
     campaign.opens_at = timezone.now() + dt.timedelta(days=1)
     campaign.save()
-    assert upload(api(fan), photo).status_code == 400
+    assert upload(api(fan), photo).status_code == 404  # unpublished until it opens
     nothing_left_behind()
 
 

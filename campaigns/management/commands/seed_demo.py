@@ -59,7 +59,10 @@ class Command(BaseCommand):
                 campaign = self._campaign(users["admin@demo.fanfare.test"])
             if not campaign.entries.exists():
                 self._entries(campaign, users)
+            if not Campaign.objects.filter(slug="summer-stage").exists():
+                self._scheduled_campaign(users["admin@demo.fanfare.test"])
         self.stdout.write(self.style.SUCCESS("Demo ready: campaign /c/movement-monday/"))
+        self.stdout.write("Scheduled: /c/summer-stage/ (a preview for the brand's team until it opens; 404 for others)")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for email, _name, role in DEMO_USERS:
             self.stdout.write(f"  {email:32} {role or 'fan'}")
@@ -99,6 +102,26 @@ class Command(BaseCommand):
             max_entries_per_fan_per_day=5,
         )
 
+    def _scheduled_campaign(self, admin: User) -> Campaign:
+        """A campaign that opens in two weeks: unpublished, so only the brand's team sees it."""
+        return campaign_create(
+            actor=admin,
+            brand=Brand.objects.get(slug="northern-lights"),
+            guidelines=GUIDELINES,
+            slug="summer-stage",
+            title="Your stage, our summer tour",
+            hashtag="#SummerStage",
+            description="Show us the stage you would put us on. Opens with the tour announcement.",
+            consent_terms=TERMS,
+            opens_at=timezone.now() + dt.timedelta(days=14),
+            time_zone="Europe/Berlin",
+            feature_weekday=4,
+            feature_hour=18,
+            feature_count=6,
+            max_entries_per_fan=3,
+            max_entries_per_fan_per_day=3,
+        )
+
     def _entries(self, campaign: Campaign, users: dict[str, User]) -> None:
         from moderation.models import ShortlistItem
         from moderation.services import entry_decide, feature_publish
@@ -119,7 +142,8 @@ class Command(BaseCommand):
                 alt_text=f"A fan dancing, sample picture {i + 1}",
                 consent=True,
             )
-            entries.append(entry_process(entry_id=entry.pk))
+            entry_process(entry_id=entry.pk)
+            entries.append(entry)
         # 7 approved, 2 rejected with a reason, 3 left in review.
         for entry in entries[:7]:
             entry_decide(actor=moderator, entry_id=entry.pk, action="approve")
