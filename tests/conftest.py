@@ -73,6 +73,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """The test database without knox's own token table.
+
+    django-rest-knox's migrations create `knox_authtoken` even though KNOX_TOKEN_MODEL swaps its model
+    for accounts.ApiToken; nothing uses the table, but its foreign key to the users stops the flush
+    after every transactional test on PostgreSQL ("cannot truncate a table referenced in a foreign key").
+    """
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS knox_authtoken")
+
+
 @pytest.fixture(autouse=True)
 def _media_and_site(settings: Any, tmp_path: Any) -> None:
     """Local media in a fresh temporary folder per test; plain static files (no manifest)."""
