@@ -51,6 +51,10 @@ DECIDED_BY_DATA = [
     "/api/v1/uploads/{slot_id}/complete/",
     "/api/v1/entries/{entry_id}/decision/",
 ]
+# A multipart body carries every value as text: `caption=false` is the caption "false", so a "wrong
+# type" there is a valid request. Negative checks stay on for the JSON twin (complete), which reads
+# the same fields with the same serializer.
+MULTIPART = ["/api/v1/campaigns/{slug}/entries/", "/api/v1/uploads/{slot_id}/file/"]
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429"]
 
 
@@ -105,9 +109,12 @@ def _config(path: Path, world: dict[str, Any], token: str | None) -> Path:
     lines.append("\n[parameters]")
     for param, dictionary in [("slug", "slugs"), ("brand", "brands"), ("entry_id", "entries"), ("slot_id", "slots")]:
         lines.append(f'"path.{param}" = {{ dictionary = "{dictionary}", probability = 0.7 }}')
-    for operation in DECIDED_BY_DATA:
+    for operation in dict.fromkeys([*DECIDED_BY_DATA, *MULTIPART]):  # one entry per operation: the first match wins
         lines.append(f'\n[[operations]]\ninclude-path = "{operation}"')
-        lines.append(f"checks.positive_data_acceptance.expected-statuses = {json.dumps([*ACCEPTED, '400'])}")
+        if operation in DECIDED_BY_DATA:
+            lines.append(f"checks.positive_data_acceptance.expected-statuses = {json.dumps([*ACCEPTED, '400'])}")
+        if operation in MULTIPART:
+            lines.append("checks.negative_data_rejection.enabled = false")
     path.write_text("\n".join(lines) + "\n")
     return path
 
