@@ -223,7 +223,7 @@ def api_token(user: Any) -> str:
     before that: the one place to change when the token model changes again.
     """
     try:
-        from accounts.tokens import api_token_create  # type: ignore[import-not-found]
+        from accounts.tokens import api_token_create
     except ImportError:
         from rest_framework.authtoken.models import Token
 
