@@ -22,3 +22,14 @@ class SignupForm(forms.Form):
         """Called by allauth once the user is saved."""
         user.display_name = self.cleaned_data["display_name"]
         user.save(update_fields=["display_name"])
+
+
+class TokenCreateForm(forms.Form):
+    """A new API token for the signed-in person; the password is asked again, as for the API."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=60,
+        help_text=_("What the token is for, e.g. “Shop integration”."),
+    )
+    password = forms.CharField(label=_("Your password"), widget=forms.PasswordInput, strip=False, max_length=4096)

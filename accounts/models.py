@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
 
 
 class UserManager(BaseUserManager["User"]):
@@ -84,3 +86,21 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.brand} ({self.role})"
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox): only a hash is stored, and it expires.
+
+    `password_stamp` ties the token to the password it was issued under: after any password change
+    (site, reset, admin, shell) the token stops working, whichever path changed it.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=60, blank=True)
+    password_stamp = models.CharField(max_length=128, editable=False)
+
+    class Meta:
+        ordering: ClassVar = ["-created"]
+
+    def __str__(self) -> str:
+        return f"API token {self.token_key}… of {self.user}"

@@ -9,7 +9,7 @@ from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 
 from campaigns.models import Campaign, Guideline
-from campaigns.selectors import campaigns_open
+from campaigns.selectors import campaign_for_viewer, campaigns_open
 
 
 class GuidelineOut(serializers.ModelSerializer):
@@ -65,9 +65,13 @@ class CampaignList(generics.ListAPIView):
 
 
 class CampaignDetail(generics.RetrieveAPIView):
-    """One campaign by slug (also after it has closed)."""
+    """One campaign by slug (also after it has closed; before it opens, only its brand's members)."""
 
     serializer_class = CampaignOut
     permission_classes = (AllowAny,)
     lookup_field = "slug"
     queryset = Campaign.objects.select_related("brand")
+
+    def get_object(self) -> Campaign:
+        campaign, _preview = campaign_for_viewer(slug=self.kwargs["slug"], user=self.request.user)
+        return campaign

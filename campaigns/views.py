@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
-from campaigns.models import Campaign
-from campaigns.selectors import campaigns_open
+from campaigns.selectors import campaign_for_viewer, campaigns_open
 
 
 def picture(renditions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -29,7 +28,7 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
     from moderation.selectors import feature_document_cached
     from submissions.selectors import entries_public, rendition_urls
 
-    campaign = get_object_or_404(Campaign.objects.select_related("brand"), slug=slug)
+    campaign, preview = campaign_for_viewer(slug=slug, user=request.user)
     approved = [
         {"entry": entry, **picture(rendition_urls(entry))} for entry in entries_public(campaign_id=campaign.pk)[:48]
     ]
@@ -45,5 +44,6 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "featured": featured,
             "approved": approved,
             "is_open": campaign.is_open(),
+            "preview": preview,
         },
     )

@@ -21,3 +21,11 @@ class Conflict(DomainError):
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message, field=field, status=409)
+
+
+class RateLimited(DomainError):
+    """Too many at once: try again after `retry_after` seconds (429 with a Retry-After header)."""
+
+    def __init__(self, message: str, *, field: str | None = None, retry_after: int = 60) -> None:
+        super().__init__(message, field=field, status=429)
+        self.retry_after = retry_after

@@ -5,6 +5,7 @@ defaults: SQLite, local media folders, Celery tasks in-process, local-memory cac
 Production only hardens these values; it adds no features.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -32,7 +33,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "accounts",
@@ -47,8 +48,10 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before the CSRF check, which reads the body: oversized bodies are refused unread.
+    "config.limits.RequestBodyLimitMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -105,6 +108,10 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+# How many proxies in front of Fanfare append to X-Forwarded-For; only those entries are trusted
+# (0: the header is ignored and the peer address is the client). Used by every per-client limit.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"
 
@@ -210,8 +217,13 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }
+# Upload slots a fan, and a client address, may hold open at once (unfinished, not yet expired).
+UPLOAD_SLOTS_PER_FAN = env.int("UPLOAD_SLOTS_PER_FAN", default=5)
+UPLOAD_SLOTS_PER_CLIENT = env.int("UPLOAD_SLOTS_PER_CLIENT", default=30)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temporary file
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # every body but a file upload (config/limits.py)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+DATA_UPLOAD_MAX_NUMBER_FILES = 2
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -220,8 +232,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: an unauthenticated API request gets 401 with `WWW-Authenticate: Token`.
+        "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -230,7 +243,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     # Only views that name a scope are throttled; `token` slows password guessing.
     "DEFAULT_THROTTLE_RATES": {"token": "10/min"},
+    # Client address for throttles: X-Forwarded-For only as far as our own proxies vouch for it.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
+# API tokens (django-rest-knox): hashed at rest, expiring; see accounts/tokens.py.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 - a model name, not a secret
+REST_KNOX = {"TOKEN_TTL": dt.timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30)), "AUTO_REFRESH": False}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Fanfare API",
     "DESCRIPTION": "Campaigns, entries, moderation and weekly features.",

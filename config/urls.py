@@ -13,6 +13,8 @@ from widget import views as widget_views
 
 api_v1 = [
     path("auth/token/", accounts_api.TokenObtain.as_view(), name="api-token"),
+    path("auth/tokens/", accounts_api.TokenList.as_view(), name="api-tokens"),
+    path("auth/tokens/<uuid:token_id>/", accounts_api.TokenDetail.as_view(), name="api-token-detail"),
     path("campaigns/", campaigns_api.CampaignList.as_view(), name="api-campaigns"),
     path("campaigns/<slug:slug>/", campaigns_api.CampaignDetail.as_view(), name="api-campaign"),
     path("campaigns/<slug:slug>/entries/", submissions_api.CampaignEntries.as_view(), name="api-campaign-entries"),
@@ -44,6 +46,7 @@ urlpatterns = [
     path("embed/v1/<slug:slug>/", widget_views.gallery_frame, name="embed-gallery-frame"),
     path("media/<path:path>", widget_views.public_media, name="public-media"),
     path("console/", include("moderation.urls")),
+    path("", include("accounts.urls")),
     path("", include("submissions.urls")),
     path("", include("campaigns.urls")),
 ]

@@ -132,7 +132,14 @@ def entry_decide(
         decision = Decision.objects.create(entry=entry, moderator=actor, action=action, note=note)
         decision.guidelines.set(guidelines)
         if action == DecisionAction.APPROVE:
-            entry_publish_renditions(entry=entry)
+            try:
+                entry_publish_renditions(entry=entry)
+            except FileNotFoundError as exc:  # renditions gone from storage: nothing to show yet
+                log.warning("Entry %s has renditions missing from storage", entry.pk)
+                raise Conflict(
+                    _("This entry's pictures are not ready; it cannot be approved yet. Try again shortly."),
+                    field="entry",
+                ) from exc
             entry_transition(entry=entry, to=EntryState.APPROVED)
         else:
             entry_transition(entry=entry, to=EntryState.REJECTED)

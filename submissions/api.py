@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
@@ -15,7 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from campaigns.models import Campaign
+from campaigns.selectors import campaign_for_viewer
+from config.clients import client_address
 from submissions import selectors, services, uploads
 from submissions.models import CAPTION_MAX, Entry, EntryState
 
@@ -98,7 +98,7 @@ class CampaignEntries(APIView):
 
     @extend_schema(request={"multipart/form-data": EntryIn}, responses={201: EntryOut, 202: EntryOut})
     def post(self, request: Request, slug: str) -> Response:
-        campaign = get_object_or_404(Campaign, slug=slug)
+        campaign, _preview = campaign_for_viewer(slug=slug, user=request.user)
         data = EntryIn(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data.get("file")
@@ -173,7 +173,7 @@ class CampaignUploads(APIView):
 
     @extend_schema(request=UploadSlotIn, responses={201: UploadSlotOut})
     def post(self, request: Request, slug: str) -> Response:
-        campaign = get_object_or_404(Campaign, slug=slug)
+        campaign, _preview = campaign_for_viewer(slug=slug, user=request.user)
         data = UploadSlotIn(data=request.data)
         data.is_valid(raise_exception=True)
         slot = uploads.upload_slot_create(
@@ -181,6 +181,7 @@ class CampaignUploads(APIView):
             campaign=campaign,
             content_type=data.validated_data["content_type"],
             size=data.validated_data["size"],
+            client=client_address(request),
         )
         body = {
             "id": slot.pk,

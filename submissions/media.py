@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import warnings
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -110,14 +111,26 @@ def kind_of(fmt: str) -> str:
     return "video" if fmt in VIDEO_FORMATS else "photo"
 
 
-def _open(fileobj: BinaryIO, fmt: str) -> Image.Image:
+def _open(fileobj: BinaryIO, fmt: str, *, max_pixels: int | None = None) -> Image.Image:
+    """Open (not decode) a picture; MediaRejected naming the limit when its header is a pixel bomb."""
+    limit = min(max_pixels or Image.MAX_IMAGE_PIXELS, Image.MAX_IMAGE_PIXELS)
     fileobj.seek(0)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             return Image.open(fileobj, formats=[PHOTO_FORMATS[fmt]])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise MediaRejected(_("This picture has far too many pixels.")) from exc
+        # Pillow refuses before decoding; its message carries the pixel count it read from the header.
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        if found is None:
+            raise MediaRejected(
+                _("This picture has more pixels than we accept (at most %(mp).0f megapixels).")
+                % {"mp": limit / 1_000_000}
+            ) from exc
+        raise MediaRejected(
+            _("This picture has %(found)s megapixels; we accept at most %(mp)s megapixels.")
+            % {"found": f"{int(found.group(1)) / 1_000_000:,.0f}", "mp": f"{limit / 1_000_000:,.0f}"}
+        ) from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise MediaRejected(_("This file is damaged or is not a picture we can read.")) from exc
 
@@ -136,7 +149,7 @@ def probe(fileobj: BinaryIO, *, max_pixels: int) -> Probe:
         raise MediaRejected(NOT_ACCEPTED)
     if fmt in VIDEO_FORMATS:  # read by ffprobe later (submissions.video); nothing to decode here
         return Probe(kind="video", format=fmt, width=0, height=0)
-    with _open(fileobj, fmt) as im:
+    with _open(fileobj, fmt, max_pixels=max_pixels) as im:
         width, height = im.size
         frames = getattr(im, "n_frames", 1)
     if width < 1 or height < 1:

@@ -155,6 +155,8 @@ class UploadSlot(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Who asked for it, for the per-client cap on open slots; slots are deleted an hour after expiry.
+    client_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
     entry = models.OneToOneField(Entry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     def __str__(self) -> str:

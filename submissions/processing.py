@@ -12,6 +12,7 @@ import logging
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,9 @@ def process_entry(*, entry_id: uuid.UUID | str) -> Entry | None:
             entry_transition(entry=entry, to=EntryState.PROCESSING)
         campaign = entry.campaign
 
+    # This run's own folder: a concurrent or killed delivery never overwrites or deletes files an
+    # approval may be copying; the run that records its renditions removes the others' after commit.
+    run = uuid.uuid4().hex[:12]
     workdir = Path(tempfile.mkdtemp(prefix="fanfare-"))
     try:
         try:
@@ -71,7 +75,7 @@ def process_entry(*, entry_id: uuid.UUID | str) -> Entry | None:
                 outcome = _process_photo(entry, max_pixels=campaign.max_pixels)
         except media.MediaRejected as exc:
             return entry_reject_unprocessable(entry_id=entry.pk, reason=str(exc))
-        names = _store(entry=entry, outcome=outcome)
+        names = _store(entry=entry, outcome=outcome, run=run)
     except STORAGE_ERRORS:
         # The storage failed, not the file: this delivery does not count towards the poison
         # limit, and the task retries with backoff (submissions.tasks).
@@ -86,12 +90,13 @@ def process_entry(*, entry_id: uuid.UUID | str) -> Entry | None:
     with transaction.atomic():
         entry = Entry.objects.select_for_update().get(pk=entry.pk)
         if entry.state != EntryState.PROCESSING:
-            if entry.state == EntryState.WITHDRAWN:  # the fan took it back meanwhile: keep nothing
-                for row in names:
-                    private_storage().delete(row["name"])
-            return entry  # otherwise another delivery finished first
+            # Withdrawn meanwhile, or another delivery finished first: this run's files are nobody's.
+            transaction.on_commit(lambda: _delete_files(row["name"] for row in names), robust=True)
+            return entry
         entry.renditions.all().delete()
         Rendition.objects.bulk_create(Rendition(entry=entry, **row) for row in names)
+        recorded = entry.pk
+        transaction.on_commit(lambda: _delete_other_runs(entry_id=recorded, keep=run), robust=True)
         entry.width, entry.height = outcome.width, outcome.height
         entry.duration_seconds = outcome.duration
         entry.sha256 = outcome.sha256
@@ -138,8 +143,9 @@ def _process_video(entry: Entry, workdir: Path, *, max_seconds: int) -> Outcome:
     poster = video.poster_frame(source, fmt=entry.original_format, duration=info.duration)
     _poster_info, images = media.make_renditions(io.BytesIO(poster), max_pixels=POSTER_MAX_PIXELS)
     web = workdir / "web.mp4"
-    video.web_rendition(source, web, fmt=entry.original_format, has_audio=info.audio_codec is not None)
+    decoder_log = video.web_rendition(source, web, fmt=entry.original_format, has_audio=info.audio_codec is not None)
     web_info = video.probe_video(web, fmt="mp4", max_seconds=max_seconds + 5)
+    video.check_decoded(probed=info.duration, decoded=web_info.duration, decoder_log=decoder_log)
     with source.open("rb") as fh:
         digest = media.sha256_of(fh)
     return Outcome(
@@ -153,16 +159,16 @@ def _process_video(entry: Entry, workdir: Path, *, max_seconds: int) -> Outcome:
     )
 
 
-def _store(*, entry: Entry, outcome: Outcome) -> list[dict[str, Any]]:
-    """Write the renditions to private storage under fixed names (a re-delivery overwrites)."""
+def _store(*, entry: Entry, outcome: Outcome, run: str) -> list[dict[str, Any]]:
+    """Write the renditions to private storage in this run's own folder (never another run's)."""
     storage = private_storage()
     rows = []
 
     def put(name: str, content: ContentFile[bytes] | Any) -> str:
-        storage.delete(name)
+        storage.delete(name)  # only a retry of this same run can have written it
         return storage.save(name, content)
 
-    prefix = f"renditions/{entry.pk}/"
+    prefix = f"renditions/{entry.pk}/{run}/"
     for img in outcome.images:
         name = f"{prefix}{'poster-' if entry.kind == EntryKind.VIDEO else ''}{img.width}.{_ext(img.format)}"
         rows.append(
@@ -188,6 +194,26 @@ def _store(*, entry: Entry, outcome: Outcome) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _delete_files(names: Iterable[str]) -> None:
+    storage = private_storage()
+    for name in names:
+        storage.delete(name)
+
+
+def _delete_other_runs(*, entry_id: uuid.UUID, keep: str) -> None:
+    """Remove what other deliveries (killed, or finished second) left under the entry's renditions."""
+    storage = private_storage()
+    base = f"renditions/{entry_id}/"
+    try:
+        folders, files = storage.listdir(base)
+    except FileNotFoundError:
+        return
+    _delete_files(base + name for name in files)  # names of the time before per-run folders
+    for folder in folders:
+        if folder != keep:
+            _delete_files(base + folder + "/" + name for name in storage.listdir(base + folder)[1])
 
 
 def _ext(fmt: str) -> str:

@@ -65,6 +65,7 @@ def sample_video(
     container: str = "mov",
     location: str | None = "+52.5200+013.4050/",
     rotate: int | None = None,
+    faststart: bool = False,
 ) -> bytes:
     """A short test-pattern video with a tone, made by ffmpeg, carrying camera and location tags."""
     codec = ["-c:v", "libvpx", "-c:a", "libvorbis"] if container == "webm" else ["-c:v", "libx264", "-c:a", "aac"]
@@ -93,6 +94,7 @@ def sample_video(
         "model=Model 7 Serial 12345",
         *(["-metadata", f"location={location}"] if location else []),
         *(["-metadata:s:v", f"rotate={rotate}"] if rotate is not None else []),
+        *(["-movflags", "+faststart"] if faststart else []),  # the index first, as phones write it
         str(path),
     ]
     subprocess.run(args, check=True, capture_output=True, timeout=120)  # noqa: S603

@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from campaigns.models import Campaign
-from config.errors import Conflict, DomainError
+from config.errors import Conflict, DomainError, RateLimited
 from submissions.models import Entry, EntryKind, UploadSlot
 from submissions.services import (
     check_can_enter,
@@ -53,8 +54,15 @@ CONTENT_TYPES = {
 }
 
 
-def upload_slot_create(*, author: User, campaign: Campaign, content_type: str, size: int) -> UploadSlot:
-    """A one-time slot for one file of `content_type` and at most the campaign's byte limit."""
+def upload_slot_create(
+    *, author: User, campaign: Campaign, content_type: str, size: int, client: str = ""
+) -> UploadSlot:
+    """A one-time slot for one file of `content_type` and at most the campaign's byte limit.
+
+    RateLimited (429) while the fan, or the client address `client`, already holds as many open
+    slots as allowed (UPLOAD_SLOTS_PER_FAN, UPLOAD_SLOTS_PER_CLIENT): each is a presigned POST
+    valid for minutes, so an unbounded number would let one account fill the bucket.
+    """
     content_type = (content_type or "").split(";")[0].strip().lower()
     kind = next((k for k, types in CONTENT_TYPES.items() if content_type in types), None)
     if kind is None:
@@ -64,16 +72,41 @@ def upload_slot_create(*, author: User, campaign: Campaign, content_type: str, s
     check_can_enter(author=author, campaign=campaign, kind=kind)
     check_size(campaign=campaign, size=size)
     slot_id = uuid.uuid4()
-    return UploadSlot.objects.create(
-        id=slot_id,
-        campaign=campaign,
-        author=author,
-        key=f"quarantine/{campaign.pk}/{slot_id}",
-        kind=kind,
-        content_type=content_type,
-        max_bytes=campaign.max_bytes,
-        expires_at=timezone.now() + SLOT_LIFETIME,
-    )
+    now = timezone.now()
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=author.pk).first()  # concurrent asks of one fan queue here
+        open_slots = UploadSlot.objects.filter(completed_at__isnull=True, expires_at__gt=now)
+        mine = open_slots.filter(author=author)
+        if mine.count() >= settings.UPLOAD_SLOTS_PER_FAN:
+            raise RateLimited(
+                _("You have %(n)s uploads under way. Finish one, or wait a few minutes, before starting another.")
+                % {"n": settings.UPLOAD_SLOTS_PER_FAN},
+                field="upload",
+                retry_after=_seconds_until_one_frees(mine, now=now),
+            )
+        theirs = open_slots.filter(client_address=client) if client else None
+        if theirs is not None and theirs.count() >= settings.UPLOAD_SLOTS_PER_CLIENT:
+            raise RateLimited(
+                _("Too many uploads are under way from your network. Please wait a few minutes and try again."),
+                field="upload",
+                retry_after=_seconds_until_one_frees(theirs, now=now),
+            )
+        return UploadSlot.objects.create(
+            id=slot_id,
+            campaign=campaign,
+            author=author,
+            key=f"quarantine/{campaign.pk}/{slot_id}",
+            kind=kind,
+            content_type=content_type,
+            max_bytes=campaign.max_bytes,
+            expires_at=now + SLOT_LIFETIME,
+            client_address=client or None,
+        )
+
+
+def _seconds_until_one_frees(slots: QuerySet[UploadSlot], *, now: dt.datetime) -> int:
+    first = slots.order_by("expires_at").values_list("expires_at", flat=True).first()
+    return max(1, int((first - now).total_seconds()) + 1) if first else 60
 
 
 def upload_target(slot: UploadSlot) -> dict[str, Any]:

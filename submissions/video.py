@@ -168,8 +168,12 @@ def poster_frame(path: Path, *, fmt: str, duration: float) -> bytes:
     return result.stdout
 
 
-def web_rendition(path: Path, out: Path, *, fmt: str, has_audio: bool) -> None:
-    """Re-encode to H.264/AAC MP4, at most 720p, faststart, with no metadata of the original."""
+def web_rendition(path: Path, out: Path, *, fmt: str, has_audio: bool) -> str:
+    """Re-encode to H.264/AAC MP4, at most 720p, faststart, with no metadata of the original.
+
+    Returns what ffmpeg reported while decoding (its errors), for `check_decoded`: a damaged
+    stream still "succeeds" (exit 0) with a shorter output.
+    """
     scale = (
         f"scale='min({WEB_MAX_W},iw)':'min({WEB_MAX_H},ih)':force_original_aspect_ratio=decrease,"
         "scale=trunc(iw/2)*2:trunc(ih/2)*2"
@@ -220,6 +224,39 @@ def web_rendition(path: Path, out: Path, *, fmt: str, has_audio: bool) -> None:
     result = _run(args, timeout=TRANSCODE_TIMEOUT)
     if result.returncode != 0 or not out.exists() or out.stat().st_size == 0:
         raise MediaRejected(_("We could not convert this video; it may be damaged."))
+    return result.stderr.decode("utf-8", "replace")
+
+
+# What ffmpeg prints when the stream itself is broken (cut short, corrupt packets). It exits 0
+# all the same and writes what it could decode.
+DAMAGE_MARKERS = (
+    "partial file",
+    "invalid nal unit",
+    "error while decoding",
+    "invalid data found",
+    "corrupt decoded frame",
+    "missing picture",
+    "concealing",
+)
+
+
+def check_decoded(*, probed: float, decoded: float, decoder_log: str) -> None:
+    """MediaRejected when the decoded video falls short of what its header promised, or broke up.
+
+    `probed` is the header's duration, `decoded` the web rendition's, `decoder_log` what
+    web_rendition returned.
+    """
+    if decoded < probed - max(0.5, 0.1 * probed):
+        raise MediaRejected(
+            _(
+                "This video stops after %(decoded).1f of its %(probed).1f seconds: the file is damaged or was "
+                "cut off. Please send the original again."
+            )
+            % {"decoded": decoded, "probed": probed}
+        )
+    log = decoder_log.lower()
+    if any(marker in log for marker in DAMAGE_MARKERS):
+        raise MediaRejected(_("This video is damaged part-way through. Please send the original again."))
 
 
 def summary_of_tags(tags: dict[str, str]) -> dict[str, Any]:

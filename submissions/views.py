@@ -8,11 +8,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from campaigns.models import Campaign
+from campaigns.selectors import campaign_for_viewer
 from config.errors import DomainError
 from submissions import selectors, services
 from submissions.forms import EntryForm
@@ -21,7 +21,7 @@ from submissions.storage import name_from_private_token, private_storage
 
 @login_required
 def entry_create(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = get_object_or_404(Campaign.objects.select_related("brand"), slug=slug)
+    campaign, _preview = campaign_for_viewer(slug=slug, user=request.user)
     form = EntryForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

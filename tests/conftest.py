@@ -100,6 +100,12 @@ def _media_and_site(settings: Any, tmp_path: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Passwords hashed cheaply in tests: the brute-force tests try a hundred of them."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _tasks_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
     """Unit tests run Celery tasks eagerly; integration tests send them to the real worker."""
     from config.celery import app

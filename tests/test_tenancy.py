@@ -106,6 +106,9 @@ NOT_BRAND_SCOPED = {
     "api-upload-file",
     "api-upload-complete",
     "console-home",
+    # A person's own API tokens: someone else's token id is a 404 (tests/accounts/test_api_tokens.py).
+    "api-tokens",
+    "api-token-detail",
 }
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from campaigns.models import Campaign
+from campaigns.selectors import campaign_for_viewer
 from moderation.api import FeatureDocumentOut
 from moderation.selectors import feature_document_cached
 
@@ -22,7 +21,7 @@ class CampaignFeatured(APIView):
 
     @extend_schema(responses=FeatureDocumentOut)
     def get(self, request: Request, slug: str) -> Response:
-        campaign = get_object_or_404(Campaign, slug=slug)
+        campaign, _preview = campaign_for_viewer(slug=slug, user=None, allow_preview=False)
         response = Response(feature_document_cached(campaign=campaign))
         response["Access-Control-Allow-Origin"] = "*"
         response["Cache-Control"] = "public, max-age=60"

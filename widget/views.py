@@ -7,14 +7,14 @@ import json
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 from django.views.static import serve
 
-from campaigns.models import Campaign
+from campaigns.selectors import campaign_for_viewer
 from moderation.selectors import feature_document_cached
 from submissions.storage import public_storage
 from submissions.storage_backends import DOCUMENT_CACHE, RENDITION_CACHE
@@ -41,7 +41,7 @@ def gallery_js(request: HttpRequest) -> HttpResponse:
 @cache_control(public=True, max_age=60)
 def gallery_frame(request: HttpRequest, slug: str) -> HttpResponse:
     """The gallery as a page of its own, for hosts that allow no scripts (an iframe)."""
-    campaign = get_object_or_404(Campaign.objects.select_related("brand"), slug=slug)
+    campaign, _preview = campaign_for_viewer(slug=slug, user=None, allow_preview=False)
     doc = feature_document_cached(campaign=campaign)
     entries = []
     for entry in doc["entries"]:

@@ -137,6 +137,33 @@ def test_damaged_video_is_rejected_not_stuck(fan: Any, campaign: Any, tmp_path: 
     assert entry.rejection_reason
 
 
+@pytest.mark.video
+def test_a_video_cut_off_after_its_header_is_rejected_as_damaged(fan: Any, campaign: Any, tmp_path: Path) -> None:
+    """The header promises 2 s; decoding stops after under one (ffmpeg still exits 0)."""
+    data = sample_video(tmp_path / "v.mp4", container="mp4", faststart=True)
+    entry = submit(fan, campaign, data[: int(len(data) * 0.6)])
+    assert entry.state == "rejected"
+    assert "stops after" in entry.rejection_reason
+    assert "of its 2.0 seconds" in entry.rejection_reason
+    assert not entry.renditions.exists()
+
+
+@pytest.mark.video
+def test_a_video_damaged_in_the_middle_is_rejected(fan: Any, campaign: Any, tmp_path: Path) -> None:
+    data = bytearray(sample_video(tmp_path / "v.mp4", container="mp4", faststart=True, seconds=3))
+    start = len(data) * 2 // 3  # after the poster frame, before the end: the length stays 3 s
+    data[start : start + 8_000] = bytes(8_000)  # a run of zeroed packets
+    entry = submit(fan, campaign, bytes(data))
+    assert entry.state == "rejected"
+    assert entry.rejection_reason == "This video is damaged part-way through. Please send the original again."
+
+
+@pytest.mark.video
+def test_a_sound_video_still_passes_the_damage_check(fan: Any, campaign: Any, tmp_path: Path) -> None:
+    entry = submit(fan, campaign, sample_video(tmp_path / "v.mp4", container="mp4", faststart=True))
+    assert entry.state == "pending", entry.rejection_reason
+
+
 def test_campaign_without_videos_refuses_a_video_at_upload(fan: Any, campaign: Any) -> None:
     from config.errors import DomainError
 

@@ -119,24 +119,27 @@ def test_processing_task_retries_storage_errors_with_backoff() -> None:
     assert process_entry.reject_on_worker_lost
 
 
-def test_entry_withdrawn_while_processing_keeps_no_renditions(fan: Any, campaign: Any, monkeypatch: Any) -> None:
+def test_entry_withdrawn_while_processing_keeps_no_renditions(
+    fan: Any, campaign: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     from submissions import processing
     from submissions.services import entry_withdraw
 
     entry = uploaded(fan, campaign)
     real_store = processing._store
 
-    def withdraw_midway(*, entry: Entry, outcome: Any) -> Any:
-        names = real_store(entry=entry, outcome=outcome)
+    def withdraw_midway(*, entry: Entry, outcome: Any, run: str) -> Any:
+        names = real_store(entry=entry, outcome=outcome, run=run)
         entry_withdraw(actor=fan, entry=entry)
         return names
 
     monkeypatch.setattr(processing, "_store", withdraw_midway)
-    entry_process(entry_id=entry.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        entry_process(entry_id=entry.pk)
     entry.refresh_from_db()
     assert entry.state == "withdrawn"
     assert not entry.renditions.exists()
-    assert private_storage().listdir(f"renditions/{entry.pk}")[1] == []
+    assert _files_under(f"renditions/{entry.pk}/") == []
 
 
 def test_limits_are_checked_again_when_the_entry_is_recorded(fan: Any, campaign: Any) -> None:
@@ -163,3 +166,61 @@ def test_limits_are_checked_again_when_the_entry_is_recorded(fan: Any, campaign:
         )
     assert not private_storage().exists(stored)
     assert Entry.objects.count() == 1
+
+
+def _files_under(prefix: str) -> list[str]:
+    storage = private_storage()
+    try:
+        folders, files = storage.listdir(prefix)
+    except FileNotFoundError:
+        return []
+    found = [prefix + name for name in files]
+    for folder in folders:
+        found += _files_under(f"{prefix}{folder}/")
+    return sorted(found)
+
+
+def test_approving_while_a_late_delivery_writes_renditions_is_not_a_server_error(
+    fan: Any, campaign: Any, moderator: Any, api: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Two deliveries of one entry: the first to finish puts it in review, a moderator approves it
+    just as the late one starts writing its files. The approval must copy intact files."""
+    from submissions import processing
+
+    entry = uploaded(fan, campaign)
+    storage = private_storage()
+    decision: dict[str, Any] = {}
+
+    class ApprovedMidWrite:
+        """The storage as the late delivery sees it: the moderator acts at its first write."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(storage, name)
+
+        def delete(self, name: str) -> None:
+            storage.delete(name)
+            if not decision:
+                decision["response"] = api(moderator).post(
+                    f"/api/v1/entries/{entry.pk}/decision/", {"action": "approve"}, format="json"
+                )
+
+    real_store = processing._store
+
+    def late_store(**kwargs: Any) -> Any:
+        monkeypatch.setattr(processing, "_store", real_store)
+        entry_process(entry_id=entry.pk)  # the other delivery finishes first
+        monkeypatch.setattr(processing, "private_storage", lambda: ApprovedMidWrite())
+        return real_store(**kwargs)
+
+    monkeypatch.setattr(processing, "_store", late_store)
+    with django_capture_on_commit_callbacks(execute=True):
+        entry_process(entry_id=entry.pk)
+
+    assert decision["response"].status_code == 201, decision["response"].content
+    entry.refresh_from_db()
+    assert entry.state == "approved"
+    names = sorted(entry.renditions.values_list("name", flat=True))
+    assert all(storage.exists(name) for name in names)
+    assert all(entry.renditions.values_list("public_name", flat=True))
+    # The late delivery's own files are gone; the approved ones stay.
+    assert _files_under(f"renditions/{entry.pk}/") == names
