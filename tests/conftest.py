@@ -100,9 +100,13 @@ def _media_and_site(settings: Any, tmp_path: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    """Passwords hashed cheaply in tests: the brute-force tests try a hundred of them."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fast_password_hashing(request: pytest.FixtureRequest, settings: Any) -> None:
+    """Passwords hashed cheaply in tests: the brute-force tests try a hundred of them.
+
+    Not in integration tests: their servers run in other processes, with the real hashers.
+    """
+    if request.node.get_closest_marker("integration") is None:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
