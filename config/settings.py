@@ -308,6 +308,9 @@ _public_domain = env.str("S3_PUBLIC_CUSTOM_DOMAIN", default="") if USE_S3 else "
 if USE_S3:
     _endpoint = env.str("AWS_S3_ENDPOINT_URL", default="")
     _STORAGE_ORIGINS = [_origin(_endpoint)] if _endpoint else ["https://*.amazonaws.com"]
+    if _endpoint and env.str("AWS_S3_ADDRESSING_STYLE", default="path") == "virtual":
+        # bucket.host: the browser uploads to and reads from the buckets' own host names.
+        _STORAGE_ORIGINS.append(_origin(_endpoint).replace("://", "://*.", 1))
     if _public_domain:
         _STORAGE_ORIGINS.append(f"{env.str('S3_PUBLIC_URL_PROTOCOL', default='https:')}//{_public_domain}")
 _SITE_ORIGIN = _origin(SITE_URL)
