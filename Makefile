@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 SITE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint bench worker beat clean
+.PHONY: run test lint bench bench-load worker beat clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ bench: $(VENV)/.runtime
 	  fi; }
 	$(BIN)/pip install --quiet -r bench/requirements.txt
 	$(BIN)/python bench/renditions.py $(BENCH_ARGS)
+
+# Needs PostgreSQL and Redis on 127.0.0.1 (see bench/README.md); starts everything else itself.
+bench-load: $(VENV)/.dev
+	$(BIN)/pip install --quiet -r bench/requirements.txt
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 clean:
 	rm -rf var staticfiles .pytest_cache

@@ -93,9 +93,9 @@ class TokenObtain(APIView):
             verified = user is not None and (
                 settings.ACCOUNT_EMAIL_VERIFICATION != "mandatory" or has_verified_email(user, user.email)
             )
-            if user is not None and not verified:
-                # The right password for an unverified address counts as a failed attempt too, so
-                # the lockout cannot reveal that the guess was right.
+            if user is not None and (not verified or not user.is_active):
+                # The right password for an unverified address or a deactivated account counts as a
+                # failed attempt too, so the lockout cannot reveal that the guess was right.
                 adapter.pre_authenticate(request._request, **credentials)
         except DjangoValidationError as exc:  # allauth's per-account lockout
             raise _locked_out() from exc

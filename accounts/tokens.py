@@ -8,6 +8,7 @@ oldest. Every token ends when it expires, when its holder revokes it, when the p
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 
@@ -21,8 +22,12 @@ MAX_TOKENS_PER_USER = 20
 
 
 def password_stamp(user: User) -> str:
-    """A value that changes whenever the user's password does (Django's session hash)."""
-    return user.get_session_auth_hash()
+    """A value that changes whenever the user's password does.
+
+    A digest of the stored password hash, not Django's session hash: that one is keyed with
+    SECRET_KEY, and rotating the key must not end every integration's token.
+    """
+    return hashlib.sha256(f"fanfare.api-token:{user.password}".encode()).hexdigest()
 
 
 def api_token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 
 from campaigns.selectors import campaign_for_viewer, campaigns_open
 
@@ -34,7 +35,7 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
     ]
     feature = feature_document_cached(campaign=campaign)
     featured = [{"entry": e, **picture(e["renditions"])} for e in feature["entries"]]
-    return render(
+    response = render(
         request,
         "campaigns/detail.html",
         {
@@ -47,3 +48,6 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "preview": preview,
         },
     )
+    if preview:  # a team's view of an unpublished campaign: never in a shared cache
+        patch_cache_control(response, private=True, no_store=True)
+    return response

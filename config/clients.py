@@ -20,3 +20,15 @@ def client_address(request: HttpRequest) -> str:
         return str(ipaddress.ip_address(ident.strip()))
     except ValueError:
         return ""
+
+
+def client_network(address: str) -> str:
+    """What counts as one client for per-client caps: an IPv4 address, or an IPv6 /64 (one home or
+    phone gets a whole /64 and can pick any address in it)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return ""
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
+    return str(ip)

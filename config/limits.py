@@ -16,17 +16,18 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from config.outages import outage_of, outage_response
 
 # The form fields and multipart framing that travel with the file (caption, alt text, headers).
 MULTIPART_ALLOWANCE = 1024 * 1024
 # Routes that take a file, by URL name → how to find the file limit that applies.
 UPLOAD_ROUTES = {"api-campaign-entries", "entry-create", "api-upload-file"}
-# The largest file any campaign may accept (campaigns.Campaign.max_bytes' validator).
-CEILING = 500 * 1024 * 1024
 
 
 def _mb(size: int) -> str:
@@ -34,18 +35,29 @@ def _mb(size: int) -> str:
 
 
 def _file_limit(url_name: str, kwargs: dict[str, Any]) -> int:
-    """The file limit of the campaign or slot the route names (the ceiling when it names none)."""
+    """The file limit of the open slot or published campaign the route names; 0 when there is none
+    (the view will answer 404, so nothing more than an ordinary body needs to be read)."""
     from campaigns.models import Campaign
     from submissions.models import UploadSlot
 
+    now = timezone.now()
     try:
         if url_name == "api-upload-file":
-            found = UploadSlot.objects.filter(pk=str(kwargs["slot_id"])).values_list("max_bytes", flat=True).first()
+            found = (
+                UploadSlot.objects.filter(pk=str(kwargs["slot_id"]), expires_at__gt=now)
+                .values_list("max_bytes", flat=True)
+                .first()
+            )
         else:
-            found = Campaign.objects.filter(slug=str(kwargs["slug"])).values_list("max_bytes", flat=True).first()
+            # Not before it opens: a limit named in the answer would tell that the campaign exists.
+            found = (
+                Campaign.objects.filter(slug=str(kwargs["slug"]), opens_at__lte=now)
+                .values_list("max_bytes", flat=True)
+                .first()
+            )
     except (KeyError, ValueError, ValidationError):
         found = None
-    return int(found) if found else CEILING
+    return int(found or 0)
 
 
 class RequestBodyLimitMiddleware:
@@ -60,6 +72,16 @@ class RequestBodyLimitMiddleware:
         if length <= 0:
             return self.get_response(request)
         try:
+            refusal = self._refusal(request, length)
+        except Exception as exc:  # runs before the views: outages must be a 503 here too
+            part = outage_of(exc)
+            if part is None:
+                raise
+            return outage_response(request, part)
+        return refusal or self.get_response(request)
+
+    def _refusal(self, request: HttpRequest, length: int) -> HttpResponse | None:
+        try:
             match = resolve(request.path_info)
         except Resolver404:
             match = None
@@ -69,7 +91,10 @@ class RequestBodyLimitMiddleware:
                 # Only signed-in fans may send a file: don't read an anonymous one to find that out.
                 return redirect_to_login(request.get_full_path())
             file_limit = _file_limit(url_name, match.kwargs)
-            if length > file_limit + MULTIPART_ALLOWANCE:
+            if not file_limit:
+                if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+                    raise Http404  # no such slot or campaign: answered without reading the body
+            elif length > file_limit + MULTIPART_ALLOWANCE:
                 message = _("The file is %(size)s; this campaign accepts files up to %(max)s.") % {
                     "size": _mb(length),
                     "max": _mb(file_limit),
@@ -81,7 +106,7 @@ class RequestBodyLimitMiddleware:
                 "max": _mb(settings.DATA_UPLOAD_MAX_MEMORY_SIZE),
             }
             return self._refuse(request, message, field=None)
-        return self.get_response(request)
+        return None
 
     def _refuse(self, request: HttpRequest, message: str, *, field: str | None) -> HttpResponse:
         response: HttpResponse

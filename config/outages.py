@@ -77,13 +77,21 @@ class ServiceOutageMiddleware:
             type(exception).__name__,
             exception,
         )
-        message = outage_message(part)
-        response: HttpResponse
-        if request.path.startswith("/api/"):
-            response = JsonResponse({"detail": message}, status=503)
-        else:
-            html = render_to_string("outage.html", {"message": message, "retry_after": RETRY_AFTER_SECONDS})
-            response = HttpResponse(html, status=503, content_type="text/html; charset=utf-8")
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        response["Cache-Control"] = "no-store"
-        return response
+        return outage_response(request, part)
+
+
+def outage_response(request: HttpRequest, part: str) -> HttpResponse:
+    """The 503 for an outage of `part`: JSON on /api/, a small page elsewhere, with Retry-After.
+
+    For middleware that runs before the views (its exceptions never reach process_exception).
+    """
+    message = outage_message(part)
+    response: HttpResponse
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": message}, status=503)
+    else:
+        html = render_to_string("outage.html", {"message": message, "retry_after": RETRY_AFTER_SECONDS})
+        response = HttpResponse(html, status=503, content_type="text/html; charset=utf-8")
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -263,6 +263,10 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 # API tokens (django-rest-knox): hashed at rest, expiring; see accounts/tokens.py.
+# knox's own migrations create its default table even when the model is swapped for ours; that
+# orphan table's foreign key to users would stop PostgreSQL from truncating them (flush). Its
+# model is swapped out, so it needs no table at all.
+MIGRATION_MODULES = {"knox": None}
 KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 - a model name, not a secret
 REST_KNOX = {"TOKEN_TTL": dt.timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30)), "AUTO_REFRESH": False}
 SPECTACULAR_SETTINGS = {
@@ -311,6 +315,9 @@ _public_domain = env.str("S3_PUBLIC_CUSTOM_DOMAIN", default="") if USE_S3 else "
 if USE_S3:
     _endpoint = env.str("AWS_S3_ENDPOINT_URL", default="")
     _STORAGE_ORIGINS = [_origin(_endpoint)] if _endpoint else ["https://*.amazonaws.com"]
+    if _endpoint and env.str("AWS_S3_ADDRESSING_STYLE", default="path") == "virtual":
+        # bucket.host: the browser uploads to and reads from the buckets' own host names.
+        _STORAGE_ORIGINS.append(_origin(_endpoint).replace("://", "://*.", 1))
     if _public_domain:
         _STORAGE_ORIGINS.append(f"{env.str('S3_PUBLIC_URL_PROTOCOL', default='https:')}//{_public_domain}")
 _SITE_ORIGIN = _origin(SITE_URL)

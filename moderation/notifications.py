@@ -10,12 +10,14 @@ commit would send it again: at least once, never lost.)
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +26,10 @@ from moderation.models import Decision, DecisionAction, Feature, FeatureEntry, O
 
 log = logging.getLogger(__name__)
 
-MAX_MAIL_ATTEMPTS = 5
+# A mail server that fails is tried again after 2, 4, 8… minutes, at most every six hours, for
+# about four days before the mail is given up (and logged as an error).
+MAX_MAIL_ATTEMPTS = 20
+MAX_MAIL_BACKOFF = dt.timedelta(hours=6)
 
 
 def entry_decided(*, decision: Decision) -> OutboxMail:
@@ -91,7 +96,8 @@ def outbox_queue(*, mail_ids: list[int]) -> None:
 def outbox_send(*, mail_id: int) -> bool:
     """Send one outbox e-mail unless it was sent already or is being sent; True when sent now.
 
-    A mail server failure is counted and logged; the sweeper tries again until MAX_MAIL_ATTEMPTS.
+    A mail server failure is counted and logged; the sweeper tries again with backoff until
+    MAX_MAIL_ATTEMPTS, then the mail is given up with an error in the log.
     """
     with transaction.atomic():
         mail = (
@@ -105,8 +111,12 @@ def outbox_send(*, mail_id: int) -> bool:
             send_mail(mail.subject, mail.body, None, [mail.to])
         except Exception:
             mail.attempts += 1
-            mail.save(update_fields=["attempts"])
-            log.exception("Could not send %r to %s (attempt %s)", mail.subject, mail.to, mail.attempts)
+            mail.next_attempt_at = timezone.now() + min(dt.timedelta(minutes=2**mail.attempts), MAX_MAIL_BACKOFF)
+            mail.save(update_fields=["attempts", "next_attempt_at"])
+            if mail.attempts >= MAX_MAIL_ATTEMPTS:
+                log.exception("Gave up sending %r to %s after %s attempts", mail.subject, mail.to, mail.attempts)
+            else:
+                log.exception("Could not send %r to %s (attempt %s)", mail.subject, mail.to, mail.attempts)
             return False
         mail.sent_at = timezone.now()
         mail.attempts += 1
@@ -118,6 +128,7 @@ def outbox_send_pending(*, limit: int = 500) -> int:
     """Send the unsent e-mails (oldest first, at most `limit`); returns how many went out."""
     ids = list(
         OutboxMail.objects.filter(sent_at__isnull=True, attempts__lt=MAX_MAIL_ATTEMPTS)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now()))
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )

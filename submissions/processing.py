@@ -183,7 +183,7 @@ def _process_video(entry: Entry, workdir: Path, *, max_seconds: int) -> Outcome:
     web = workdir / "web.mp4"
     decoder_log = video.web_rendition(source, web, fmt=entry.original_format, has_audio=info.audio_codec is not None)
     web_info = video.probe_video(web, fmt="mp4", max_seconds=max_seconds + 5)
-    video.check_decoded(probed=info.duration, decoded=web_info.duration, decoder_log=decoder_log)
+    video.check_decoded(probed=info.kept_duration, decoded=web_info.duration, decoder_log=decoder_log)
     with source.open("rb") as fh:
         digest = media.sha256_of(fh)
     return Outcome(

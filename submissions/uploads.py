@@ -17,13 +17,15 @@ import datetime as dt
 import io
 import logging
 import uuid
+import zlib
 from typing import IO, Any
 
 from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connection, transaction
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Least
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from campaigns.models import Campaign
+from config.clients import client_network
 from config.errors import Conflict, DomainError, RateLimited
 from submissions.models import Entry, EntryKind, UploadSlot
 from submissions.services import (
@@ -46,6 +49,7 @@ from submissions.storage import private_s3_storage, private_storage
 log = logging.getLogger(__name__)
 
 SLOT_LIFETIME = dt.timedelta(minutes=10)
+ADVISORY_SLOTS = 1_534  # the class of PostgreSQL advisory locks that serialise one client's slot requests
 COMPLETE_WITHIN = dt.timedelta(hours=1)
 HEAD_BYTES = 256 * 1024  # each ranged read while probing
 CONTENT_TYPES = {
@@ -73,8 +77,14 @@ def upload_slot_create(
     check_size(campaign=campaign, size=size)
     slot_id = uuid.uuid4()
     now = timezone.now()
+    client = client_network(client)
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=author.pk).first()  # concurrent asks of one fan queue here
+        if client and connection.vendor == "postgresql":  # and those of one client, across accounts
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_SLOTS, zlib.crc32(client.encode()) >> 1]
+                )
         open_slots = UploadSlot.objects.filter(completed_at__isnull=True, expires_at__gt=now)
         mine = open_slots.filter(author=author)
         if mine.count() >= settings.UPLOAD_SLOTS_PER_FAN:
@@ -257,8 +267,23 @@ def upload_slot_complete(
     """Turn an uploaded slot into an entry, after checking what really arrived.
 
     Refuses (and deletes the object) when nothing arrived, when it is empty or too big, when its
-    bytes are not an accepted type, or when they are not the kind the fan declared.
+    bytes are not an accepted type, or when they are not the kind the fan declared. A refused
+    completion stops counting as an upload under way (UPLOAD_SLOTS_PER_FAN), so a fan who forgot
+    the consent box a few times is not locked out; it can still be completed with corrected
+    details within the hour.
     """
+    try:
+        return _complete(author=author, slot_id=slot_id, caption=caption, alt_text=alt_text, consent=consent)
+    except Conflict:
+        raise
+    except DomainError:
+        UploadSlot.objects.filter(pk=slot_id, author=author, completed_at__isnull=True).update(
+            expires_at=Least(F("expires_at"), Value(timezone.now()))
+        )
+        raise
+
+
+def _complete(*, author: User, slot_id: uuid.UUID | str, caption: str, alt_text: str, consent: bool) -> Entry:
     caption, alt_text = caption.strip(), alt_text.strip()
     with transaction.atomic():
         slot = _slot_for(author=author, slot_id=slot_id, lock=True)

@@ -43,6 +43,9 @@ class VideoProbe:
     audio_codec: str | None
     rotation: int
     tags: dict[str, str]
+    # How long the streams we keep (first video, first audio) last; the container's duration may
+    # also count streams we drop (a second audio track, subtitles).
+    kept_duration: float = 0.0
 
 
 def _run(args: list[str], *, timeout: int) -> subprocess.CompletedProcess[bytes]:
@@ -106,7 +109,15 @@ def probe_video(path: Path, *, fmt: str, max_seconds: int) -> VideoProbe:
         audio_codec=str(audio.get("codec_name")) if audio else None,
         rotation=_rotation(video),
         tags=tags,
+        kept_duration=max(_stream_duration(video), _stream_duration(audio) if audio else 0.0) or duration,
     )
+
+
+def _stream_duration(stream: dict[str, Any]) -> float:
+    try:
+        return float(stream.get("duration") or 0.0)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def _is_cover(stream: dict[str, Any]) -> bool:
@@ -240,11 +251,16 @@ DAMAGE_MARKERS = (
 )
 
 
+# A damaged stream prints many errors; a single broken packet (one audio frame) is concealed well
+# enough to keep the entry.
+DAMAGE_LINES = 3
+
+
 def check_decoded(*, probed: float, decoded: float, decoder_log: str) -> None:
     """MediaRejected when the decoded video falls short of what its header promised, or broke up.
 
-    `probed` is the header's duration, `decoded` the web rendition's, `decoder_log` what
-    web_rendition returned.
+    `probed` is the kept streams' duration from the header (VideoProbe.kept_duration), `decoded`
+    the web rendition's, `decoder_log` what web_rendition returned.
     """
     if decoded < probed - max(0.5, 0.1 * probed):
         raise MediaRejected(
@@ -254,8 +270,8 @@ def check_decoded(*, probed: float, decoded: float, decoder_log: str) -> None:
             )
             % {"decoded": decoded, "probed": probed}
         )
-    log = decoder_log.lower()
-    if any(marker in log for marker in DAMAGE_MARKERS):
+    damaged = [line for line in decoder_log.lower().splitlines() if any(m in line for m in DAMAGE_MARKERS)]
+    if len(damaged) >= DAMAGE_LINES:
         raise MediaRejected(_("This video is damaged part-way through. Please send the original again."))
 
 

@@ -73,20 +73,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
-    """The test database without knox's own token table.
-
-    django-rest-knox's migrations create `knox_authtoken` even though KNOX_TOKEN_MODEL swaps its model
-    for accounts.ApiToken; nothing uses the table, but its foreign key to the users stops the flush
-    after every transactional test on PostgreSQL ("cannot truncate a table referenced in a foreign key").
-    """
-    from django.db import connection
-
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS knox_authtoken")
-
-
 @pytest.fixture(autouse=True)
 def _media_and_site(settings: Any, tmp_path: Any) -> None:
     """Local media in a fresh temporary folder per test; plain static files (no manifest)."""
@@ -114,9 +100,13 @@ def _media_and_site(settings: Any, tmp_path: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    """Passwords hashed cheaply in tests: the brute-force tests try a hundred of them."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fast_password_hashing(request: pytest.FixtureRequest, settings: Any) -> None:
+    """Passwords hashed cheaply in tests: the brute-force tests try a hundred of them.
+
+    Not in integration tests: their servers run in other processes, with the real hashers.
+    """
+    if request.node.get_closest_marker("integration") is None:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

@@ -76,3 +76,32 @@ def test_a_json_body_over_the_general_limit_is_refused_unread(api: Any, fan: Any
     )
     assert response.status_code == 413
     assert "the most this address accepts is 2.5 MB" in response.json()["detail"]
+
+
+def test_a_large_body_to_an_unknown_slot_is_a_404_unread(api: Any, fan: Any, campaign: Any) -> None:
+    response = _post(api(fan), "/api/v1/uploads/00000000-0000-0000-0000-000000000000/file/", 400 * MB)
+    assert response.status_code == 404
+
+
+def test_a_scheduled_campaign_is_not_revealed_by_its_file_limit(api: Any, fan: Any, campaign: Any) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    campaign.opens_at = timezone.now() + dt.timedelta(days=2)
+    campaign.save()
+    scheduled = _post(api(fan), "/api/v1/campaigns/movement-monday/entries/", 60 * MB)
+    unknown = _post(api(fan), "/api/v1/campaigns/no-such-campaign/entries/", 60 * MB)
+    assert scheduled.status_code == unknown.status_code == 404
+
+
+def test_a_database_outage_while_checking_the_limit_is_a_503(api: Any, fan: Any, campaign: Any) -> None:
+    from unittest import mock
+
+    from django.db import OperationalError
+
+    with mock.patch("config.limits._file_limit", side_effect=OperationalError("the server closed the connection")):
+        response = _post(api(fan), "/api/v1/campaigns/movement-monday/entries/", 5 * MB)
+    assert response.status_code == 503
+    assert response["Retry-After"]
+    assert "briefly unavailable" in response.json()["detail"]

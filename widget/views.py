@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
@@ -20,6 +21,7 @@ from submissions.storage import public_storage
 from submissions.storage_backends import DOCUMENT_CACHE, RENDITION_CACHE
 
 DOC_SLUG_PLACEHOLDER = "__FANFARE_SLUG__"
+ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 
 @require_GET
@@ -52,7 +54,8 @@ def gallery_frame(request: HttpRequest, slug: str) -> HttpResponse:
             srcset = ", ".join(f"{r['url']} {r['width']}w" for r in jpegs)
             entries.append({**entry, "thumb": thumb, "srcset": srcset})
     response = render(request, "widget/frame.html", {"campaign": campaign, "doc": doc, "entries": entries})
-    origins = [o.strip() for o in campaign.embed_origins.splitlines() if o.strip()]
+    # Only well-formed origins reach the header: a stray ";" or space would add directives.
+    origins = [o.strip() for o in campaign.embed_origins.splitlines() if ORIGIN.fullmatch(o.strip())]
     # The site's policy (django-csp) with frame-ancestors widened to the campaign's embedders.
     response._csp_replace = {"frame-ancestors": origins or ["*"]}  # type: ignore[attr-defined]  # read by django-csp
     response["Cross-Origin-Resource-Policy"] = "cross-origin"  # embeddable under COEP: require-corp

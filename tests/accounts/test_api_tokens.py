@@ -198,3 +198,19 @@ def test_someone_elses_token_cannot_be_revoked_from_the_page(client: Any, fan: U
 
 def test_the_tokens_page_needs_a_login(client: Any) -> None:
     assert client.get("/me/tokens/").status_code == 302
+
+
+def test_rotating_the_secret_key_keeps_the_tokens(fan: User, settings: Any) -> None:
+    token = api_token_create(user=fan)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-secret-key-" + "x" * 40
+    assert _me(token) == 200
+
+
+def test_the_right_password_of_a_deactivated_account_counts_as_a_failure(fan: User) -> None:
+    _verified(fan)
+    fan.is_active = False
+    fan.save()
+    codes = [_ask(APIClient(REMOTE_ADDR=f"192.0.2.{n}"), fan.email, PASSWORD).status_code for n in range(7)]
+    assert codes[:5] == [400] * 5
+    assert codes[5:] == [429, 429]

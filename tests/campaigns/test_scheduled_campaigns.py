@@ -72,3 +72,10 @@ def test_the_campaign_becomes_public_when_it_opens(client: Any, scheduled: Any) 
     page = client.get("/c/launch-party/")
     assert page.status_code == 200
     assert "Preview." not in page.content.decode()
+
+
+def test_the_preview_is_never_stored_in_a_shared_cache(client: Any, moderator: Any, scheduled: Any) -> None:
+    client.force_login(moderator)
+    cache_control = client.get("/c/launch-party/")["Cache-Control"]
+    assert "private" in cache_control
+    assert "no-store" in cache_control

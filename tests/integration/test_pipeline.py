@@ -238,6 +238,12 @@ def test_worker_killed_while_processing_gets_the_task_again_and_entry_ends_pendi
     assert entry.processing_attempts == 2
     names = sorted(r.name for r in entry.renditions.all())
     assert names
-    # The second delivery replaced the first one's files rather than adding copies next to them.
-    assert keys_under(s3, settings.S3_PRIVATE_BUCKET, f"renditions/{entry_id}/") == names
+    # The second delivery removes the killed one's files once its renditions are recorded (after
+    # the commit, so a moment after the entry is pending).
+    wait_for(
+        lambda: keys_under(s3, settings.S3_PRIVATE_BUCKET, f"renditions/{entry_id}/") == names,
+        timeout=30,
+        what="the killed delivery's files to be removed",
+        worker=celery_worker,
+    )
     assert "WorkerLostError" in celery_worker.log_text()

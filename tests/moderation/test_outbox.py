@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Iterator
 from smtplib import SMTPServerDisconnected
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.db import transaction
+from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from moderation import notifications
@@ -124,7 +126,7 @@ def test_rolled_back_decision_leaves_no_mail(moderator: Any, fan: Any, campaign:
     assert mail.outbox == []
 
 
-def test_mail_server_failure_is_retried_by_the_sweeper_a_few_times(
+def test_mail_server_failure_is_retried_with_backoff_for_days_then_given_up(
     moderator: Any, fan: Any, campaign: Any, monkeypatch: Any
 ) -> None:
     def server_gone(*args: Any, **kwargs: Any) -> int:
@@ -137,7 +139,20 @@ def test_mail_server_failure_is_retried_by_the_sweeper_a_few_times(
     [waiting] = OutboxMail.objects.all()
     assert (waiting.sent_at, waiting.attempts) == (None, 1)
 
-    for _ in range(notifications.MAX_MAIL_ATTEMPTS + 2):
-        notifications.outbox_send_pending()
+    # The sweeper, a minute later, waits for the backoff: a short outage is not spent in minutes.
+    assert notifications.outbox_send_pending() == 0
+    waiting.refresh_from_db()
+    assert waiting.attempts == 1
+    assert waiting.next_attempt_at is not None
+
+    while waiting.attempts < notifications.MAX_MAIL_ATTEMPTS:
+        OutboxMail.objects.update(next_attempt_at=None)  # as if the wait had passed
+        assert notifications.outbox_send_pending() == 0
+        waiting.refresh_from_db()
+    # By then the waits between attempts had grown to hours: the attempts span days, not minutes.
+    assert waiting.next_attempt_at is not None
+    assert waiting.next_attempt_at - timezone.now() > dt.timedelta(hours=5)
+    OutboxMail.objects.update(next_attempt_at=None)
+    notifications.outbox_send_pending()  # given up: no further attempt
     waiting.refresh_from_db()
     assert (waiting.sent_at, waiting.attempts) == (None, notifications.MAX_MAIL_ATTEMPTS)

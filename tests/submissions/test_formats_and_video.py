@@ -161,6 +161,31 @@ def test_a_video_damaged_in_the_middle_is_rejected(fan: Any, campaign: Any, tmp_
 
 
 @pytest.mark.video
+def test_a_video_with_a_longer_second_audio_track_is_not_taken_for_damaged(
+    fan: Any, campaign: Any, tmp_path: Path
+) -> None:
+    """The container lasts as long as its longest stream (9 s); the streams we keep last 3 s."""
+    import subprocess
+
+    out = tmp_path / "two-tracks.mp4"
+    subprocess.run(
+        [
+            "ffmpeg", "-nostdin", "-v", "error", "-y",
+            "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=3",
+            "-f", "lavfi", "-i", "sine=frequency=440:duration=3",
+            "-f", "lavfi", "-i", "sine=frequency=220:duration=9",
+            "-map", "0", "-map", "1", "-map", "2",
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-movflags", "+faststart", str(out),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )  # fmt: skip
+    entry = submit(fan, campaign, out.read_bytes())
+    assert entry.state == "pending", entry.rejection_reason
+
+
+@pytest.mark.video
 def test_a_sound_video_still_passes_the_damage_check(fan: Any, campaign: Any, tmp_path: Path) -> None:
     entry = submit(fan, campaign, sample_video(tmp_path / "v.mp4", container="mp4", faststart=True))
     assert entry.state == "pending", entry.rejection_reason

@@ -62,3 +62,25 @@ def test_a_forged_forwarded_header_does_not_reset_the_client_cap(campaign: Any, 
         client.force_authenticate(UserFactory.create(email=f"sock{n}@example.test"))
         codes.append(_ask(client).status_code)
     assert codes == [201, 201, 429]
+
+
+def test_refused_completions_do_not_lock_a_fan_out(api: Any, fan: Any, campaign: Any, settings: Any) -> None:
+    """Forgetting the consent box five times must not leave five "uploads under way"."""
+    settings.UPLOAD_SLOTS_PER_FAN = 5
+    client = api(fan)
+    for _ in range(6):
+        slot = _ask(client)
+        assert slot.status_code == 201, slot.content
+        refused = client.post(slot.json()["complete_url"], {"alt_text": "A fan", "consent": False}, format="json")
+        assert refused.status_code == 400
+        assert refused.json()["consent"]
+
+
+def test_addresses_in_one_ipv6_64_count_as_one_client(campaign: Any, settings: Any) -> None:
+    settings.UPLOAD_SLOTS_PER_CLIENT = 2
+    codes = []
+    for n in range(3):
+        client = APIClient(REMOTE_ADDR=f"2001:db8:1:2::{n + 1:x}")
+        client.force_authenticate(UserFactory.create(email=f"v6-{n}@example.test"))
+        codes.append(_ask(client).status_code)
+    assert codes == [201, 201, 429]

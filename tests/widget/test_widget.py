@@ -90,3 +90,13 @@ def test_iframe_page_only_allows_the_campaigns_embed_origins(client: Any, publis
     response = client.get("/embed/v1/movement-monday/")
     directives = [d.strip() for d in response["Content-Security-Policy"].split(";")]
     assert "frame-ancestors https://band.example https://fans.band.example" in directives
+
+
+def test_a_malformed_embed_origin_never_reaches_the_policy(client: Any, campaign: Any) -> None:
+    campaign.embed_origins = "https://band.example\nhttps://evil.example; script-src *\nnot an origin"
+    campaign.save()
+    policy = client.get(f"/embed/v1/{campaign.slug}/")["Content-Security-Policy"]
+    directives = [d.strip() for d in policy.split(";")]
+    assert "frame-ancestors https://band.example" in directives
+    assert "script-src *" not in directives
+    assert "evil.example" not in policy
