@@ -270,6 +270,9 @@ class UploadComplete(APIView):
     @extend_schema(request=UploadCompleteIn, responses={201: EntryOut, 202: EntryOut, **errors(409)})
     def post(self, request: Request, slot_id: str) -> Response:
         data = UploadCompleteIn(data=request.data)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            # Refused like the service's own refusals: the slot frees its place (see upload_slot_complete).
+            uploads.upload_slot_release(author=api_user(request), slot_id=slot_id)
+            raise serializers.ValidationError(data.errors)
         entry = uploads.upload_slot_complete(author=api_user(request), slot_id=slot_id, **data.validated_data)
         return created_entry_response(entry, request)

@@ -277,10 +277,18 @@ def upload_slot_complete(
     except Conflict:
         raise
     except DomainError:
-        UploadSlot.objects.filter(pk=slot_id, author=author, completed_at__isnull=True).update(
-            expires_at=Least(F("expires_at"), Value(timezone.now()))
-        )
+        upload_slot_release(author=author, slot_id=slot_id)
         raise
+
+
+def upload_slot_release(*, author: User, slot_id: uuid.UUID | str) -> None:
+    """A completion was refused: the slot stops counting as an upload under way (its expiry comes now).
+
+    It can still be completed with corrected details within COMPLETE_WITHIN.
+    """
+    UploadSlot.objects.filter(pk=slot_id, author=author, completed_at__isnull=True).update(
+        expires_at=Least(F("expires_at"), Value(timezone.now()))
+    )
 
 
 def _complete(*, author: User, slot_id: uuid.UUID | str, caption: str, alt_text: str, consent: bool) -> Entry:
