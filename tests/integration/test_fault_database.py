@@ -15,6 +15,7 @@ import contextlib
 import os
 import time
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import psycopg
@@ -149,7 +150,12 @@ def assert_processed_exactly_once(s3: Any, entries: list[Entry]) -> None:
         assert entry.processing_attempts == 1, f"{entry.pk} counted {entry.processing_attempts} deliveries"
         names = sorted(entry.renditions.values_list("name", flat=True))
         assert names
-        assert keys_under(s3, f"renditions/{entry.pk}/") == names  # one set, no leftovers
+        # One set, no leftovers: other deliveries' files go right after the commit.
+        wait_for(partial(_has_only, s3, f"renditions/{entry.pk}/", names), timeout=30, what="one set of files")
+
+
+def _has_only(s3: Any, prefix: str, names: list[str]) -> bool:
+    return keys_under(s3, prefix) == names
 
 
 def test_upload_completion_while_postgresql_restarts_is_a_503_and_completing_again_works(
