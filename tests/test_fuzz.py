@@ -127,8 +127,8 @@ def _fuzz(base_url: str, config: Path, report: Path) -> subprocess.Popen[str]:
         str(config),
         "run",
         f"{base_url}/api/schema/?format=json",
-        "--checks",
-        "all",
+        # Every check runs by default; not `--checks all`, which would override the operations'
+        # own settings in the config file (CLI options come first), such as MULTIPART's.
         "--phases",
         "examples,coverage,fuzzing",
         "--workers",
