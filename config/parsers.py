@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, parsers
 
 
@@ -23,7 +24,7 @@ class JSONParser(parsers.JSONParser):
             raise exceptions.ParseError(_("The JSON body is nested too deeply; send a flat object.")) from exc
 
 
-FILE_NAME_TOO_LONG = _("The file name is too long; rename the file to something shorter and send it again.")
+FILE_NAME_TOO_LONG = gettext_lazy("The file name is too long; rename the file to something shorter and send it again.")
 
 
 class MultiPartParser(parsers.MultiPartParser):
