@@ -129,6 +129,21 @@ def handler(
     return view
 
 
+def api_not_found(request: HttpRequest) -> HttpResponse:
+    """An unmatched /api/ path, also with DEBUG on; says so when only the final slash is missing."""
+    from django.urls import Resolver404, resolve
+
+    detail = _("There is no such API endpoint; see /api/docs/.")
+    if not request.path.endswith("/"):
+        try:
+            resolve(f"{request.path}/")
+        except Resolver404:
+            pass
+        else:
+            detail = _("API addresses end with a slash: %(path)s/") % {"path": request.path}
+    return _api_error(404, detail)
+
+
 class ApiCacheControlMiddleware:
     """API answers are private and not stored unless the view says otherwise (signed links inside).
 

@@ -1,7 +1,7 @@
 """URL map: public pages, the brand console, the embed widget and the REST API (/api/v1/)."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.generic import RedirectView
@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from accounts import api as accounts_api
 from campaigns import api as campaigns_api
-from config.api import handler
+from config.api import api_not_found, handler
 from config.schema_view import SchemaView
 from moderation import api as moderation_api
 from submissions import api as submissions_api
@@ -49,6 +49,8 @@ urlpatterns = [
     # One documentation page: Redoc's bundle needs inline styles, blob: workers and a logo from its
     # CDN, which our Content-Security-Policy refuses; Swagger UI needs none of them.
     path("api/redoc/", RedirectView.as_view(pattern_name="api-docs", permanent=True), name="api-redoc"),
+    # Any other /api/ path: a JSON 404 in every mode (with DEBUG on, Django would show its HTML page).
+    re_path(r"^api/", api_not_found),
     path("embed/v1/gallery.js", widget_views.gallery_js, name="embed-gallery-js"),
     path("embed/v1/<slug:slug>/", widget_views.gallery_frame, name="embed-gallery-frame"),
     path("media/<path:path>", widget_views.public_media, name="public-media"),

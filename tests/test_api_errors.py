@@ -273,3 +273,16 @@ def test_a_nul_character_is_refused_on_its_field(api: Any, fan: Any, campaign: A
     response = client.post(slot["complete_url"], {"alt_text": "a\x00b", "consent": True}, format="json")
     assert response.status_code == 400
     assert "alt_text" in response.json()
+
+
+def test_an_unmatched_api_path_is_json_even_in_debug_mode(client: Any, settings: Any) -> None:
+    settings.DEBUG = True
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "There is no such API endpoint; see /api/docs/."}
+
+
+def test_a_missing_final_slash_is_named_in_the_404(client: Any) -> None:
+    response = client.post("/api/v1/auth/token", {"username": "a", "password": "b"})
+    assert response.status_code == 404
+    assert response.json()["detail"] == "API addresses end with a slash: /api/v1/auth/token/"
