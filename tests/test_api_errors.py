@@ -286,3 +286,13 @@ def test_a_missing_final_slash_is_named_in_the_404(client: Any) -> None:
     response = client.post("/api/v1/auth/token", {"username": "a", "password": "b"})
     assert response.status_code == 404
     assert response.json()["detail"] == "API addresses end with a slash: /api/v1/auth/token/"
+
+
+def test_an_unmatched_api_path_with_a_session_cookie_is_still_a_json_404(fan: Any) -> None:
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(fan)
+    response = client.delete("/api/v1/auth/tokens/null,null/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
