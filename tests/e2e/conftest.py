@@ -17,7 +17,9 @@ from tests.parts import CHROMIUM
 
 
 @pytest.fixture
-def browser() -> Iterator[Any]:
+def browser(live_server: Any) -> Iterator[Any]:
+    """Chromium, closed before the live server and the test database go (taking `live_server` makes
+    pytest tear this down first), so no page still talks to the server while its data is flushed."""
     # Playwright's sync API runs an event loop in this thread; the test still calls the ORM.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
