@@ -82,44 +82,44 @@ class Command(BaseCommand):
         return users
 
     def _campaign(self, admin: User) -> Campaign:
-        brand = Brand.objects.get(slug="northern-lights")
-        return campaign_create(
-            actor=admin,
-            brand=brand,
-            guidelines=GUIDELINES,
+        return self._demo_campaign(
+            admin,
             slug="movement-monday",
             title="Dance to “Aurora” every Monday",
             hashtag="#MovementMonday",
             description="Film yourself dancing to our new single “Aurora” and post it here. "
             "Every Monday at 18:00 (Berlin) we feature the best moves of the week.",
-            consent_terms=TERMS,
             opens_at=timezone.now() - dt.timedelta(days=30),
-            time_zone="Europe/Berlin",
             feature_weekday=0,
-            feature_hour=18,
-            feature_count=6,
             max_entries_per_fan=5,
             max_entries_per_fan_per_day=5,
         )
 
     def _scheduled_campaign(self, admin: User) -> Campaign:
         """A campaign that opens in two weeks: unpublished, so only the brand's team sees it."""
-        return campaign_create(
-            actor=admin,
-            brand=Brand.objects.get(slug="northern-lights"),
-            guidelines=GUIDELINES,
+        return self._demo_campaign(
+            admin,
             slug="summer-stage",
             title="Your stage, our summer tour",
             hashtag="#SummerStage",
             description="Show us the stage you would put us on. Opens with the tour announcement.",
-            consent_terms=TERMS,
             opens_at=timezone.now() + dt.timedelta(days=14),
-            time_zone="Europe/Berlin",
             feature_weekday=4,
-            feature_hour=18,
-            feature_count=6,
             max_entries_per_fan=3,
             max_entries_per_fan_per_day=3,
+        )
+
+    def _demo_campaign(self, admin: User, **fields: Any) -> Campaign:
+        """A campaign of the demo brand, with its guidelines, terms and Berlin schedule."""
+        return campaign_create(
+            actor=admin,
+            brand=Brand.objects.get(slug="northern-lights"),
+            guidelines=GUIDELINES,
+            consent_terms=TERMS,
+            time_zone="Europe/Berlin",
+            feature_hour=18,
+            feature_count=6,
+            **fields,
         )
 
     def _entries(self, campaign: Campaign, users: dict[str, User]) -> None:
