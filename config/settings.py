@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "activity",
     "accounts",
     "campaigns",
     "submissions",
@@ -154,7 +155,15 @@ CELERY_BEAT_SCHEDULE = {
     "publish-due-features": {"task": "moderation.tasks.publish_due_features", "schedule": 300.0},
     "requeue-stuck-entries": {"task": "submissions.tasks.requeue_stuck_entries", "schedule": 600.0},
     "send-pending-mail": {"task": "moderation.tasks.send_pending_mail", "schedule": 60.0},
+    "compact-tallies": {"task": "submissions.tasks.compact_tallies", "schedule": 60.0},
+    # Decisions take effect from their own task at the end of the undo window; this catches any
+    # whose task was lost (a broker outage, a killed worker).
+    "apply-due-decisions": {"task": "moderation.tasks.apply_due_decisions", "schedule": 5.0},
 }
+
+# --- Moderation ------------------------------------------------------------------------------
+# A decision takes effect this many seconds after it is made (the moderator's undo window).
+MODERATION_UNDO_SECONDS = min(30, max(5, env.int("MODERATION_UNDO_SECONDS", default=10)))
 
 # --- Media storage ----------------------------------------------------------------------------
 # Originals are private; renditions of public entries and the widget's feature documents are

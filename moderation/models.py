@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign, Guideline
@@ -19,28 +20,57 @@ class DecisionAction(models.TextChoices):
 
 
 class Decision(models.Model):
-    """Who decided what about an entry, citing which guidelines, and when. Never changed."""
+    """Who decided what about an entry, citing which guidelines, and when.
+
+    A decision takes effect at `effective_at` (the undo window after it was made): only then is
+    the entry's state changed, its pictures made public and the fan told (`applied_at`). Undone
+    within the window (`undone_at`), nothing of it ever left. What was decided never changes;
+    only those three moments are filled in, once each. The audit trail is activity.Activity.
+    """
 
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="decisions")
     moderator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=8, choices=DecisionAction.choices)
     guidelines = models.ManyToManyField(Guideline, blank=True, related_name="+")
     note = models.TextField(blank=True, max_length=1000)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    effective_at = models.DateTimeField(default=timezone.now)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Decisions made together by one bulk action share this id (and can be undone together).
+    bulk_id = models.UUIDField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering: ClassVar = ["-created_at"]
+        indexes: ClassVar = [
+            models.Index(
+                fields=["effective_at"],
+                condition=models.Q(applied_at__isnull=True, undone_at__isnull=True),
+                name="decision_open",
+            ),
+            models.Index(fields=["moderator", "created_at"], name="decision_moderator"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.entry_id} by {self.moderator_id}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("Decisions are append-only.")
+        if self.pk is not None and not self._state.adding:
+            allowed = {"applied_at", "undone_at", "undone_by"}
+            if not set(kwargs.get("update_fields") or ()) or not set(kwargs["update_fields"]) <= allowed:
+                raise ValueError("Decisions are append-only: only their outcome is filled in, once.")
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ValueError("Decisions are append-only.")
+
+    @property
+    def is_open(self) -> bool:
+        """Made, neither undone nor applied yet: still within (or just past) its window."""
+        return self.applied_at is None and self.undone_at is None
 
 
 class ShortlistItem(models.Model):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Brand
 from campaigns.models import Campaign
 
 CAPTION_MAX = 2200
@@ -52,6 +53,9 @@ class EntryKind(models.TextChoices):
 class Entry(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="entries")
+    # The campaign's brand, copied here so the queue reaches a brand's oldest pending entries
+    # through one partial index (entry_claimable) instead of joining every entry to campaigns.
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+", db_index=False)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="entries")
     kind = models.CharField(max_length=8, choices=EntryKind.choices, default=EntryKind.PHOTO)
     caption = models.TextField(max_length=CAPTION_MAX, blank=True)
@@ -95,10 +99,21 @@ class Entry(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["campaign", "state", "created_at"], name="entry_campaign_state"),
             models.Index(fields=["author", "created_at"], name="entry_author"),
+            models.Index(
+                fields=["brand", "created_at"],
+                condition=models.Q(state="pending"),
+                name="entry_claimable",
+            ),
+            models.Index(fields=["brand", "state_changed_at"], name="entry_brand_changed"),
         ]
 
     def __str__(self) -> str:
         return f"Entry {self.id} ({self.state})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.brand_id is None and self.campaign_id is not None:
+            self.brand_id = self.campaign.brand_id
+        super().save(*args, **kwargs)
 
     @property
     def is_public(self) -> bool:
@@ -161,3 +176,22 @@ class UploadSlot(models.Model):
 
     def __str__(self) -> str:
         return f"Upload slot {self.id} ({self.kind})"
+
+
+class EntryTally(models.Model):
+    """How many entries of a campaign are in a state, as insert-only deltas (+1/-1).
+
+    entry_transition and entry creation append a row in their own transaction, so no two
+    decisions ever wait on one counter row; the brand home sums a campaign's rows, and a periodic
+    task (submissions.tasks.compact_tallies) folds them into one row per campaign and state.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=12, choices=EntryState.choices)
+    n = models.IntegerField()
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["campaign", "state"], name="tally_campaign_state")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.state} {self.n:+d}"

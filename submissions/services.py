@@ -10,6 +10,7 @@ from typing import IO
 
 from django.core.files.base import ContentFile, File
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +18,7 @@ from accounts.models import User
 from campaigns.models import Campaign
 from config.errors import Conflict, DomainError
 from submissions import media, video
-from submissions.models import ALT_TEXT_MAX, CAPTION_MAX, Entry, EntryKind, EntryState, Rendition
+from submissions.models import ALT_TEXT_MAX, CAPTION_MAX, Entry, EntryKind, EntryState, EntryTally, Rendition
 from submissions.signals import entry_left_public
 from submissions.storage import private_storage, public_storage
 
@@ -38,6 +39,40 @@ MAX_PROCESSING_ATTEMPTS = 3
 STUCK_AFTER = dt.timedelta(minutes=10)
 
 
+def tally_move(*, campaign_id: int, from_state: str | None, to_state: str | None) -> None:
+    """Count an entry out of one state and into another (None: created or deleted); see EntryTally."""
+    rows = [EntryTally(campaign_id=campaign_id, state=st, n=n) for st, n in ((from_state, -1), (to_state, 1)) if st]
+    EntryTally.objects.bulk_create(rows)
+
+
+def tallies_compact() -> int:
+    """Fold each campaign's tally deltas into one row per state (periodic; safe to run twice).
+
+    Rows are read and deleted in one statement per campaign under the campaign's tally lock, so a
+    delta written meanwhile is either folded or left for the next run, never lost or counted twice.
+    """
+    folded = 0
+    campaign_ids = (
+        EntryTally.objects.values("campaign_id", "state")
+        .annotate(rows=Count("id"))
+        .filter(rows__gt=1)
+        .values_list("campaign_id", flat=True)
+        .distinct()
+    )
+    for campaign_id in list(campaign_ids):
+        with transaction.atomic():
+            rows = list(EntryTally.objects.select_for_update().filter(campaign_id=campaign_id))
+            totals: dict[str, int] = {}
+            for row in rows:
+                totals[row.state] = totals.get(row.state, 0) + row.n
+            EntryTally.objects.filter(pk__in=[r.pk for r in rows]).delete()
+            EntryTally.objects.bulk_create(
+                EntryTally(campaign_id=campaign_id, state=st, n=n) for st, n in totals.items() if n
+            )
+            folded += len(rows)
+    return folded
+
+
 def entry_transition(*, entry: Entry, to: str, reason: str = "") -> Entry:
     """Move `entry` to state `to`, or raise Conflict when the state machine forbids it.
 
@@ -49,6 +84,7 @@ def entry_transition(*, entry: Entry, to: str, reason: str = "") -> Entry:
             % {"state": entry.get_state_display(), "to": EntryState(to).label},
             field="state",
         )
+    tally_move(campaign_id=entry.campaign_id, from_state=entry.state, to_state=to)
     entry.state = to
     entry.state_changed_at = timezone.now()
     if reason:
@@ -196,6 +232,7 @@ def entry_create_from_stored(
             entry = Entry.objects.create(
                 id=entry_id,
                 campaign=campaign,
+                brand_id=campaign.brand_id,
                 author=author,
                 kind=info.kind,
                 caption=caption,
@@ -208,6 +245,7 @@ def entry_create_from_stored(
                 consent_version=campaign.consent_version,
                 consent_given_at=timezone.now(),
             )
+            tally_move(campaign_id=campaign.pk, from_state=None, to_state=entry.state)
             if on_created is not None:
                 on_created(entry)
             transaction.on_commit(lambda: queue_processing(entry_id=entry.pk))

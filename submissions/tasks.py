@@ -63,3 +63,9 @@ def requeue_stuck_entries() -> int:
 
     upload_slots_sweep()
     return services.requeue_stuck_entries()
+
+
+@shared_task
+def compact_tallies() -> int:
+    """Fold the entry count deltas (Celery beat, every minute; see submissions.models.EntryTally)."""
+    return services.tallies_compact()

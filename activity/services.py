@@ -1,0 +1,44 @@
+"""Writing the activity record. Callers are services, inside the transaction of their change."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Protocol
+
+from activity.models import SYSTEM_PREFIX, Activity
+
+
+class Person(Protocol):
+    pk: Any
+    email: str
+
+
+def activity_record(
+    *,
+    actor: Person | str,
+    verb: str,
+    target_type: str,
+    target_id: object,
+    brand_id: int | None = None,
+    campaign_id: int | None = None,
+    entry_id: uuid.UUID | str | None = None,
+    snapshot: dict[str, Any] | None = None,
+) -> Activity:
+    """Append one record. `actor` is the acting person, or "system:<rule>" for automatic work."""
+    if isinstance(actor, str):
+        if not actor.startswith(SYSTEM_PREFIX):
+            raise ValueError(f"A system actor is named {SYSTEM_PREFIX}<rule>, not {actor!r}.")
+        actor_id, actor_label = None, actor
+    else:
+        actor_id, actor_label = actor.pk, actor.email
+    return Activity.objects.create(
+        actor_id=actor_id,
+        actor=actor_label,
+        verb=verb,
+        target_type=target_type,
+        target_id=str(target_id),
+        brand_id=brand_id,
+        campaign_id=campaign_id,
+        entry_id=entry_id,
+        snapshot=snapshot or {},
+    )
