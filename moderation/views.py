@@ -10,9 +10,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -149,12 +151,60 @@ def _campaign_form_page(request: AuthenticatedHttpRequest, brand: Brand, *, camp
 
 
 # --- The queue ------------------------------------------------------------------------------------
+# One page (moderation/templates/moderation/console_queue.html and static/js/console/): the server
+# renders the first entry and a JSON config block; with JavaScript the page claims ahead and speaks
+# the JSON API (see i7 plan "API"); without it the decision form posts to `decide` below.
+QUEUE_VIEWS = ("pending", "flagged", "done")
+QUEUE_KINDS = ("photo", "video")
+ZERO_UUID = uuid.UUID(int=0)
+
+
 def _skipped(request: AuthenticatedHttpRequest, brand: Brand) -> list[str]:
     return list(request.session.get(SKIPPED_SESSION_KEY % brand.pk, []))
 
 
 def _set_skipped(request: AuthenticatedHttpRequest, brand: Brand, ids: list[str]) -> None:
     request.session[SKIPPED_SESSION_KEY % brand.pk] = ids[-SKIPPED_MAX:]
+
+
+def _queue_filters(request: AuthenticatedHttpRequest, brand: Brand) -> dict[str, str]:
+    """The view, campaign, kind and search of the address; unknown values fall back to all."""
+    view = request.GET.get("view", "pending")
+    campaign = request.GET.get("campaign", "")
+    kind = request.GET.get("kind", "")
+    return {
+        "view": view if view in QUEUE_VIEWS else "pending",
+        "campaign": campaign if brand.campaigns.filter(slug=campaign).exists() else "",
+        "kind": kind if kind in QUEUE_KINDS else "",
+        "q": request.GET.get("q", "").strip()[:200],
+        "layout": "grid" if request.GET.get("layout") == "grid" else "one",
+    }
+
+
+def _queue_config(
+    request: AuthenticatedHttpRequest, brand: Brand, filters: dict[str, str], counts: dict[str, int | None]
+) -> dict[str, Any]:
+    """What the page's script needs, as the JSON block `queue-config`."""
+    brand_url = reverse("console-brand", kwargs={"brand": brand.slug})
+    return {
+        "brand": brand.slug,
+        "api_base": "/api/v1",
+        "csrf_token": get_token(request),
+        "undo_seconds": settings.MODERATION_UNDO_SECONDS,
+        "me": request.user.email,
+        "view": filters["view"],
+        "layout": filters["layout"],
+        "filters": {name: filters[name] for name in ("campaign", "kind", "q")},
+        "counts": counts,
+        "campaigns": [
+            {"slug": c.slug, "hashtag": c.hashtag, "title": c.title}
+            for c in brand.campaigns.order_by("-opens_at").only("slug", "hashtag", "title")
+        ],
+        # Address patterns with the zero UUID standing for the entry's id.
+        "original_url": reverse("console-original", kwargs={"brand": brand.slug, "entry_id": ZERO_UUID}),
+        "decide_url": reverse("console-decide", kwargs={"brand": brand.slug, "entry_id": ZERO_UUID}),
+        "entry_url": f"{brand_url}entries/{ZERO_UUID}/",
+    }
 
 
 def _queue_page(
@@ -166,11 +216,22 @@ def _queue_page(
     front_skipped: bool = False,
     status: int = 200,
 ) -> HttpResponse:
+    filters = _queue_filters(request, brand)
+    pending_count = selectors.queue_pending_count(brand=brand)
+    counts: dict[str, int | None] = {"pending": pending_count, "flagged": None, "done": None}
     context: dict[str, Any] = {
         "brand": brand,
         "entry": entry,
         "front_skipped": front_skipped,
-        "pending_count": selectors.queue_pending_count(brand=brand),
+        "pending_count": pending_count,
+        "filters": filters,
+        "counts": counts,
+        "views": [
+            {"name": name, "label": label, "key": name[0], "count": counts[name]}
+            for name, label in (("pending", _("Pending")), ("flagged", _("Flagged")), ("done", _("Done")))
+        ],
+        "campaigns": brand.campaigns.order_by("-opens_at"),
+        "config": _queue_config(request, brand, filters, counts),
     }
     if entry is not None:
         guidelines = entry.campaign.guidelines.filter(active=True)
@@ -179,6 +240,7 @@ def _queue_page(
         context["picture"] = _picture(renditions)
         context["video"] = next((r for r in renditions if r["format"] == "mp4"), None)
         context["duplicate"] = selectors.duplicate_flag(entry=entry)
+        context["history_url"] = context["config"]["entry_url"].replace(str(ZERO_UUID), str(entry.pk))
     return _no_store(render(request, "moderation/console_queue.html", context, status=status))
 
 

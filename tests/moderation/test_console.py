@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import io
+import json
+import re
 from typing import Any, cast
 
 import pytest
@@ -243,7 +245,8 @@ def test_empty_queue_says_so(client: Client, moderator: User, campaign: Campaign
     response = login(client, moderator).get(QUEUE)
     assert response.status_code == 200
     assert b"Queue is empty" in response.content
-    assert b"queue.js" not in response.content
+    # The script still runs: it looks for new entries and switches views.
+    assert b"js/console/queue.js" in response.content
 
 
 def test_queue_shows_keyboard_shortcuts_and_loads_the_script(
@@ -252,10 +255,29 @@ def test_queue_shows_keyboard_shortcuts_and_loads_the_script(
     pending(author=fan, campaign=campaign)
     html = login(client, moderator).get(QUEUE).content.decode()
     assert 'type="module"' in html
-    assert "js/queue.js" in html
-    for key in ("a", "r", "s", "1"):
+    assert "js/console/queue.js" in html
+    for key in ("a", "r", "s", "z", "x", "j", "1"):
         assert f"<kbd>{key}</kbd>" in html
     assert 'data-number="1"' in html
+
+
+def test_queue_page_gives_its_script_the_brand_the_undo_window_and_the_campaigns(
+    client: Client, moderator: User, fan: User, campaign: Campaign, settings: Any
+) -> None:
+    settings.MODERATION_UNDO_SECONDS = 12
+    pending(author=fan, campaign=campaign)
+    page = login(client, moderator).get(f"{QUEUE}?view=done&kind=photo&campaign=nope&layout=grid")
+    block = re.search(r'id="queue-config"[^>]*>(.*?)</script>', page.content.decode(), re.S)
+    assert block is not None
+    config = json.loads(html.unescape(block[1]))
+    assert config["brand"] == "northern-lights"
+    assert config["undo_seconds"] == 12
+    assert config["me"] == moderator.email
+    assert config["csrf_token"]
+    assert (config["view"], config["layout"]) == ("done", "grid")
+    assert config["filters"] == {"campaign": "", "kind": "photo", "q": ""}  # an unknown campaign: all
+    assert config["campaigns"] == [{"slug": "movement-monday", "hashtag": "#MovementMonday", "title": campaign.title}]
+    assert config["counts"]["pending"] == 1
 
 
 def test_analyst_cannot_open_the_queue(client: Client, analyst: User, fan: User, campaign: Campaign) -> None:
