@@ -252,6 +252,9 @@ def queue(request: AuthenticatedHttpRequest, brand: str) -> HttpResponse:
     if request.GET.get("skipped") == "review":
         _set_skipped(request, brand_obj, [])
         return redirect("console-queue", brand=brand_obj.slug)
+    if _queue_filters(request, brand_obj)["view"] != "pending":
+        # The other views are lists the page's script loads; nothing is claimed for them here.
+        return _queue_page(request, brand_obj, entry=None)
     skipped = _skipped(request, brand_obj)
     entry = services.queue_claim_next(actor=request.user, brand=brand_obj, exclude=skipped)
     front_skipped = entry is None and bool(skipped) and selectors.queue_pending_count(brand=brand_obj) > 0

@@ -88,16 +88,26 @@ function showUndo(label, until) {
 // --- The deck: claimed entries, preloaded ---------------------------------------------------------
 function current() {
   if (state.layout === "grid") return null;
-  if (state.view === "done") {
-    const entry = state.list[state.listPos];
-    return entry ? { entry, img: null } : null;
-  }
+  if (!deckMode()) return listItem(state.listPos);
   return state.deck[state.pos] || null;
 }
 
+// Done is browsed from the list; its entries get their pictures prepared like the deck's.
+const listItems = new Map();
+function listItem(index) {
+  const entry = state.list[index];
+  if (!entry) return null;
+  let item = listItems.get(entry.id);
+  if (!item || item.entry !== entry) {
+    item = prepare(entry);
+    listItems.set(entry.id, item);
+  }
+  return item;
+}
+
 function figureWidth() {
-  const figure = $("q-figure");
-  return Math.max(320, figure.clientWidth || Math.min(window.innerWidth, 720));
+  const width = $("q-figure").clientWidth;
+  return Math.max(320, width || Math.min(window.innerWidth, window.innerWidth >= 800 ? window.innerWidth * 0.6 : 720));
 }
 
 function prepare(entry) {
@@ -193,12 +203,14 @@ function showCurrent(pressedAt, banner) {
   const item = current();
   if (!item) {
     const loading = deckMode() ? state.claiming > 0 : state.listLoading;
-    view.empty(loading ? "Loading entries…" : emptyText());
+    if (loading) view.empty("Loading entries…", "");
+    else view.empty(state.view === "pending" ? "Queue is empty" : "Nothing here", emptyText());
     return;
   }
   const hold = item.lost ? `${item.lost.claimed_by} until ${fmtTime(item.lost.claim_expires_at)}` : holdText(item.entry, config.me);
   const note = banner || item.banner || (item.lost ? "Another moderator holds this entry now. Press j to move on." : "");
   view.show(item, { view: state.view, banner: note, hold });
+  if (!deckMode()) for (let ahead = 1; ahead <= AHEAD; ahead += 1) listItem(state.listPos + ahead);
   markSelected(item.entry.id);
   $("q-position").textContent = positionText();
   if (pressedAt !== undefined) {
@@ -568,14 +580,14 @@ function focusCell(index, { extend = false } = {}) {
 
 // --- Views, filters, layout --------------------------------------------------------------------------
 let countsTimer = null;
-function refreshCounts() {
+function refreshCounts(delay = 1500) {
   window.clearTimeout(countsTimer);
   countsTimer = window.setTimeout(() => {
     const params = new URLSearchParams();
     if (state.filters.campaign) params.set("campaign", state.filters.campaign);
     if (state.filters.kind) params.set("kind", state.filters.kind);
     api.get(api.brandPath(`views/?${params}`)).then(drawCounts).catch(() => undefined);
-  }, 1500);
+  }, delay);
 }
 
 function drawCounts(counts) {
@@ -596,6 +608,7 @@ function reset() {
   state.listPos = 0;
   state.listNext = null;
   state.selected.clear();
+  listItems.clear();
   state.prefix = null;
   state.typed = "";
   hideRejectPrompt();
@@ -603,12 +616,12 @@ function reset() {
 
 function load() {
   if (state.layout === "grid" || !deckMode()) {
-    view.empty("Loading entries…");
+    view.empty("Loading entries…", "");
     refreshList();
   }
   if (deckMode()) topUp();
   showCurrent();
-  refreshCounts();
+  refreshCounts(0);
   syncUrl();
 }
 

@@ -149,10 +149,12 @@ export class EntryView {
     )));
   }
 
-  empty(text) {
+  empty(heading, text) {
     $("q-one").hidden = true;
     $("q-empty").hidden = false;
+    $("q-empty-heading").textContent = heading;
     $("q-empty-text").textContent = text;
+    $("q-empty-actions").hidden = !text;
   }
 }
 
