@@ -182,7 +182,7 @@ def _queue_filters(request: AuthenticatedHttpRequest, brand: Brand) -> dict[str,
 
 
 def _queue_config(
-    request: AuthenticatedHttpRequest, brand: Brand, filters: dict[str, str], counts: dict[str, int | None]
+    request: AuthenticatedHttpRequest, brand: Brand, filters: dict[str, str], counts: dict[str, int]
 ) -> dict[str, Any]:
     """What the page's script needs, as the JSON block `queue-config`."""
     brand_url = reverse("console-brand", kwargs={"brand": brand.slug})
@@ -217,8 +217,9 @@ def _queue_page(
     status: int = 200,
 ) -> HttpResponse:
     filters = _queue_filters(request, brand)
-    pending_count = selectors.queue_pending_count(brand=brand)
-    counts: dict[str, int | None] = {"pending": pending_count, "flagged": None, "done": None}
+    campaign = brand.campaigns.filter(slug=filters["campaign"]).first() if filters["campaign"] else None
+    counts = selectors.queue_counts(brand=brand, campaign=campaign, kind=filters["kind"] or None)
+    pending_count = counts["pending"]
     context: dict[str, Any] = {
         "brand": brand,
         "entry": entry,
@@ -252,11 +253,21 @@ def queue(request: AuthenticatedHttpRequest, brand: str) -> HttpResponse:
     if request.GET.get("skipped") == "review":
         _set_skipped(request, brand_obj, [])
         return redirect("console-queue", brand=brand_obj.slug)
-    if _queue_filters(request, brand_obj)["view"] != "pending":
-        # The other views are lists the page's script loads; nothing is claimed for them here.
+    filters = _queue_filters(request, brand_obj)
+    if filters["view"] == "done":
+        # A list the page's script loads; nothing is claimed for it.
         return _queue_page(request, brand_obj, entry=None)
     skipped = _skipped(request, brand_obj)
-    entry = services.queue_claim_next(actor=request.user, brand=brand_obj, exclude=skipped)
+    claimed = services.queue_claim(
+        actor=request.user,
+        brand=brand_obj,
+        exclude=skipped,
+        campaign=brand_obj.campaigns.filter(slug=filters["campaign"]).first() if filters["campaign"] else None,
+        kind=filters["kind"] or None,
+        flagged=filters["view"] == "flagged",
+        resume=True,
+    )
+    entry = claimed[0] if claimed else None
     front_skipped = entry is None and bool(skipped) and selectors.queue_pending_count(brand=brand_obj) > 0
     return _queue_page(request, brand_obj, entry=entry, front_skipped=front_skipped)
 
