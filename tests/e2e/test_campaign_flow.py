@@ -19,6 +19,7 @@ from accounts.models import Role
 from submissions.models import Entry
 from submissions.samples import sample_photo
 from tests.factories import BrandFactory, CampaignFactory, MembershipFactory, UserFactory
+from tests.helpers import undo_window_passes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-dance-password"
@@ -82,7 +83,9 @@ def test_fan_entry_goes_from_upload_to_the_embedded_gallery(
     mod.goto(f"{live_site}/console/northern-lights/queue/")
     mod.get_by_text("Kitchen spin <b>for</b> #MovementMonday").first.wait_for()
     mod.get_by_role("button", name=re.compile("^Approve")).click()
-    mod.wait_for_load_state()
+    # The one-page queue sends the decision in the background; it takes effect after the undo window.
+    mod.wait_for_function("() => window.fanfareQueue.acked === 1 && window.fanfareQueue.sending === 0")
+    assert undo_window_passes() == 1
     entry.refresh_from_db()
     assert entry.state == "approved"
 

@@ -114,6 +114,12 @@ def test_the_site_works_under_its_content_security_policy(browser: Any, live_sit
     entry_shortlist(actor=admin, entry_id=shown.pk)
     call_command("publish_features", "--campaign", "movement-monday", "--now")
     pending_entry(author=UserFactory.create(email="other@example.test"), campaign=campaign, seed=5)
+    captions = ["Kitchen spin", "Rooftop moonwalk at sunset", "", "Grandma's first breakdance", "Slow-motion jump"]
+    for seed, caption in enumerate(captions, start=6):
+        author = UserFactory.create(email=f"fan{seed}@example.test", display_name=f"Dancer {seed}")
+        pending_entry(
+            author=author, campaign=campaign, seed=seed, caption=caption, alt_text=f"A fan dancing, take {seed}"
+        )
 
     problems: list[str] = []
     for viewport in (PHONE, DESKTOP):
@@ -165,9 +171,35 @@ def test_the_site_works_under_its_content_security_policy(browser: Any, live_sit
         staff.page.set_viewport_size(viewport)
         staff.width = viewport["width"]
         staff.visit("/c/launch-party/", shot="campaign-preview")
-    staff.visit("/console/northern-lights/queue/")
+    # The one-page queue in each of its states, at both widths: one entry, the grid, the keyboard map.
+    for viewport in (PHONE, DESKTOP):
+        staff.page.set_viewport_size(viewport)
+        staff.width = viewport["width"]
+        staff.visit("/console/northern-lights/queue/")
+        staff.page.wait_for_function("() => window.fanfareQueue && window.fanfareQueue.current")
+        staff.page.wait_for_function("() => document.querySelector('#q-figure img')?.complete")
+        staff.page.screenshot(path=str(shots / f"console-queue-{staff.width}.png"), full_page=True)
+        staff.page.keyboard.press("v")
+        staff.page.locator("#q-grid-list [role=option]").nth(3).wait_for()
+        staff.page.keyboard.press("x")
+        staff.page.keyboard.press("j")
+        staff.page.wait_for_load_state("networkidle")
+        staff.check_here("queue grid")
+        staff.page.screenshot(path=str(shots / f"console-grid-{staff.width}.png"), full_page=True)
+        staff.page.keyboard.press("v")
+        staff.page.keyboard.press("?")
+        staff.page.get_by_role("dialog", name="Keyboard map").wait_for()
+        staff.check_here("queue keyboard map")
+        staff.page.screenshot(path=str(shots / f"console-keymap-{staff.width}.png"))
+        staff.page.keyboard.press("Escape")  # closes the map
+        staff.page.keyboard.press("Escape")  # clears the selection
     staff.page.keyboard.press("a")
+    staff.page.wait_for_function("() => window.fanfareQueue.acked === 1 && window.fanfareQueue.sending === 0")
     staff.check_here("queue after a decision")
+    staff.visit("/console/northern-lights/queue/?view=done", shot="console-done")
+    staff.page.wait_for_function("() => window.fanfareQueue.current")
+    staff.page.screenshot(path=str(shots / f"console-done-{staff.width}.png"), full_page=True)
+    staff.check_here("queue, done view")
     problems += staff.problems
     # No page may still be talking to the server (a refresh, a queue request) when the test
     # database is flushed after the test.

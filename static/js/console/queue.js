@@ -44,6 +44,8 @@ const state = {
   undo: [], // most recent last: {kind: "single", job} | {kind: "bulk", result, until, items}
   acked: 0,
   metrics: [],
+  booting: Boolean($("q-one").dataset.entry), // the server drew an entry: it stays until claims answer
+  shownId: null,
 };
 
 // For tests and the benchmark: what the page measured and what the server acknowledged.
@@ -173,11 +175,10 @@ function topUp() {
     })
     .finally(() => {
       state.claiming -= want;
+      state.booting = false;
       if (generation !== state.generation) return;
-      if (!current()) {
-        showCurrent();
-        if (!current() && state.drainedAt) scheduleEmptyPoll();
-      }
+      if ((current()?.entry.id ?? null) !== state.shownId || !current()) showCurrent();
+      if (!current() && state.drainedAt) scheduleEmptyPoll();
       pump();
       if (!state.drainedAt) topUp();
     });
@@ -201,7 +202,9 @@ function release(ids) {
 function showCurrent(pressedAt, banner) {
   if (state.layout === "grid") return;
   const item = current();
+  state.shownId = item ? item.entry.id : null;
   if (!item) {
+    if (state.booting) return;
     const loading = deckMode() ? state.claiming > 0 : state.listLoading;
     if (loading) view.empty("Loading entries…", "");
     else view.empty(state.view === "pending" ? "Queue is empty" : "Nothing here", emptyText());
@@ -468,14 +471,39 @@ function drawReversal() {
   if (!item || state.view !== "done") return;
   const { entry } = item;
   const decision = entry.last_decision;
-  const mine = decision && !decision.undone_at && !decision.applied_at && state.open.has(entry.id);
-  const within = decision && !decision.applied_at && !decision.undone_at && new Date(decision.effective_at) > new Date();
+  const open = decision && !decision.applied_at && !decision.undone_at;
+  const mine = open && decision.moderator === config.me;
   const reversal = REVERSALS[entry.state];
-  box.replaceChildren(
-    within && mine ? el("button", { type: "button", className: "secondary", "data-act": "undo-entry" }, "Undo ", el("kbd", { "aria-hidden": "true", text: "z" })) : null,
-    !within && reversal ? el("button", { type: "button", className: "secondary", "data-act": "reverse", "data-action": reversal[0] }, `${reversal[1]}…`) : null,
-    within && !mine ? el("p", { className: "help", text: "This decision takes effect shortly; its moderator can still undo it." }) : null,
-  );
+  const parts = [];
+  if (mine) {
+    parts.push(el("button", { type: "button", className: "secondary", "data-act": "undo-entry" }, "Undo this decision"));
+  } else if (open) {
+    parts.push(el("p", { className: "help", text: "This decision takes effect shortly; its moderator can still undo it." }));
+  } else if (reversal) {
+    parts.push(el("button", { type: "button", className: "secondary", "data-act": "reverse", "data-action": reversal[0] }, `${reversal[1]}…`));
+  }
+  box.replaceChildren(...parts);
+}
+
+// Undo from the Done view: the entry's own open decision, made here or on an earlier page.
+async function undoDecisionOf(entry) {
+  const decision = entry && entry.last_decision;
+  if (!decision) return;
+  const job = state.open.get(entry.id);
+  if (job) {
+    state.outbox = state.outbox.filter((other) => other !== job);
+    state.undo = state.undo.filter((u) => u.kind !== "single" || u.job !== job);
+  }
+  try {
+    const undone = await api.post(`/decisions/${decision.id}/undo/`, {}, { retries: 3 });
+    state.open.delete(entry.id);
+    entry.last_decision = undone;
+    say(`Undone: the entry by ${entry.creator} is pending again.`);
+    refreshList();
+    refreshCounts();
+  } catch (error) {
+    say(`Could not undo: ${error.message}`, { alert: true });
+  }
 }
 
 function askReason(action, label) {
@@ -599,6 +627,7 @@ function drawCounts(counts) {
 
 function reset() {
   state.generation += 1;
+  state.booting = false;
   release(state.deck.map((item) => item.entry.id));
   state.deck = [];
   state.pos = 0;
@@ -982,7 +1011,7 @@ function wire() {
   $("q-reversal").addEventListener("click", (event) => {
     const button = event.target.closest("button");
     if (!button) return;
-    if (button.dataset.act === "undo-entry") undoEntry(current()?.entry.id);
+    if (button.dataset.act === "undo-entry") undoDecisionOf(current()?.entry);
     else if (button.dataset.act === "reverse") askReason(button.dataset.action, button.textContent.replace("…", ""));
   });
   $("q-grid-more").addEventListener("click", moreList);
@@ -1020,14 +1049,6 @@ function wire() {
   window.addEventListener("pagehide", () => {
     api.beaconRelease(state.deck.map((item) => item.entry.id));
   });
-}
-
-function undoEntry(id) {
-  const index = state.undo.findLastIndex((u) => u.kind === "single" && u.job.item.entry.id === id);
-  if (index < 0) return;
-  const [last] = state.undo.splice(index, 1);
-  state.undo.push(last);
-  undoLast();
 }
 
 function skipCurrent() {

@@ -98,7 +98,7 @@ export class EntryView {
     original.href = entry.original_url || this.config.original_url.replace("00000000-0000-0000-0000-000000000000", entry.id);
     $("q-history").href = this.config.entry_url.replace("00000000-0000-0000-0000-000000000000", entry.id);
     this.flags(entry);
-    $("q-hold-label").textContent = hold ? "Held by" : "Reserved for you until";
+    $("q-hold-label").textContent = hold ? "Held by" : "Reserved until";
     $("q-hold").textContent = hold || fmtTime(entry.claim_expires_at);
     $("q-hold-row").hidden = !(hold || (view !== "done" && entry.claim_expires_at));
     const decided = $("q-decision-row");
@@ -124,8 +124,9 @@ export class EntryView {
       }));
     }
     for (const flag of entry.flags || []) {
+      if (flag && flag.kind === "duplicate") continue; // shown above, with its link
       if (parts.length) parts.push(" · ");
-      parts.push(typeof flag === "string" ? flag : flag.label || flag.rule || JSON.stringify(flag));
+      parts.push(typeof flag === "string" ? flag : String(flag.label || flag.rule || flag.kind || "flagged"));
     }
     row.hidden = !parts.length;
     $("q-flag").replaceChildren(...parts);
@@ -187,8 +188,9 @@ export function renderGrid(list, { items, focus, selected, me, hashtags }) {
       ? el("img", { src: thumb.url, alt: entry.alt_text, width: thumb.width, height: thumb.height, loading: "lazy", decoding: "async" })
       : el("span", { className: "thumb-missing", text: entry.kind === "video" ? "Video" : "No picture" }),
     el("span", { className: "cell-text" },
-      el("span", { className: "cell-who" }, el("span", { className: "hashtag", text: hashtags[entry.campaign] || entry.campaign }), ` ${entry.creator}`),
+      el("span", { className: "cell-who", text: entry.creator }),
       entry.caption ? el("span", { className: "cell-caption", text: entry.caption }) : null,
+      el("span", { className: "cell-campaign", text: hashtags[entry.campaign] || entry.campaign }),
       el("span", { className: `state state-${entry.state}`, text: entry.state_label || entry.state }),
       entry.kind === "video" ? el("span", { className: "state", text: "video" }) : null,
       hold ? el("span", { className: "cell-hold", text: hold }) : null,
