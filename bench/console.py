@@ -215,16 +215,30 @@ def console_flow(
             page.keyboard.press(str(rng.randint(1, len(GUIDELINES))))
             expected += 1
             decision_keys += 1
-        page.wait_for_function(f"() => window.fanfareQueue.metrics.length >= {expected}", timeout=30_000)
+        try:
+            page.wait_for_function(f"() => window.fanfareQueue.metrics.length >= {expected}", timeout=30_000)
+        except Exception as exc:
+            raise RuntimeError(f"step {step}: the next picture never showed; the page: {page_state(page)}") from exc
     page.wait_for_function(
         "() => window.fanfareQueue.sending === 0 && window.fanfareQueue.keysWaiting === 0", timeout=60_000
     )
     elapsed = time.monotonic() - started
-    result = page.evaluate("({metrics: window.fanfareQueue.metrics, acked: window.fanfareQueue.acked})")
+    result = page.evaluate(
+        """() => {
+            const q = window.fanfareQueue;
+            const timing = (pattern) => performance.getEntriesByType('resource')
+                .filter((r) => pattern.test(r.name)).map((r) => r.duration);
+            return {metrics: q.metrics, acked: q.acked, swaps: q.swaps,
+                    claims: timing(/queue\\/claims\\//), decisions: timing(/\\/decision\\/$/),
+                    pictures: timing(/private-media/)};
+        }"""
+    )
     alert = page.locator("#queue-alert").inner_text()
     context.close()
     return {
         "metrics": [float(m) for m in result["metrics"]],
+        "swaps": result["swaps"],
+        "requests": {name: [float(d) for d in result[name]] for name in ("claims", "decisions", "pictures")},
         "acked": int(result["acked"]),
         "elapsed": elapsed,
         "decision_keys": decision_keys,
@@ -232,6 +246,19 @@ def console_flow(
         "errors": errors,
         "alert": alert,
     }
+
+
+def page_state(page: Any) -> str:
+    """What the queue page holds and says, for an error message."""
+    return str(
+        page.evaluate(
+            """() => ({current: window.fanfareQueue.current, metrics: window.fanfareQueue.metrics.length,
+                acked: window.fanfareQueue.acked, sending: window.fanfareQueue.sending,
+                keysWaiting: window.fanfareQueue.keysWaiting,
+                status: document.getElementById('queue-status-text').textContent,
+                alert: document.getElementById('queue-alert').textContent})"""
+        )
+    )
 
 
 def _on_alarm(_signum: int, _frame: Any) -> None:
@@ -388,6 +415,16 @@ def main() -> int:
             f" in {console['elapsed']:.1f} s -> {per_hour:,.0f} decisions/hour at zero think time"
         )
         print(f"reference: {reference_decisions} decisions through the full-page flow")
+        swaps = console["swaps"]
+        print(
+            f"console: the next picture was decoded and waiting at {swaps['ready']} of"
+            f" {swaps['ready'] + swaps['waited']} keys"
+        )
+        for name, durations in console["requests"].items():
+            print(
+                f"  {name:10} {len(durations):5d} requests, browser-measured p50 {pct(durations, 50):6.1f} ms,"
+                f" p95 {pct(durations, 95):6.1f} ms"
+            )
         if console["errors"] or console["alert"]:
             print(f"page errors: {console['errors']} alert: {console['alert']!r}")
         tracebacks = stackkit.log_text("gunicorn").count("Traceback (most recent call last)")

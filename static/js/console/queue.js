@@ -12,7 +12,11 @@ const api = new Api({ base: config.api_base, csrf: config.csrf_token, brand: con
 const view = new EntryView(config);
 const hashtags = Object.fromEntries(config.campaigns.map((c) => [c.slug, c.hashtag]));
 
-const AHEAD = 3; // entries held beyond the current one
+// Entries held ready beyond the current one: three at a person's pace; more (up to nine) while
+// the moderator decides faster than a claim takes to arrive with its picture decoded, so the
+// next picture is always there (see aheadWanted).
+const AHEAD = 3;
+const AHEAD_MAX = 9;
 const BEHIND_MAX = 20; // entries passed with j, still held so k can go back
 const SEND_PARALLEL = 4; // decisions in flight at once
 const RENEW_EVERY_MS = 60_000;
@@ -44,6 +48,8 @@ const state = {
   undo: [], // most recent last: {kind: "single", job} | {kind: "bulk", result, until, items}
   acked: 0,
   metrics: [],
+  swaps: { ready: 0, waited: 0 },
+  unpainted: [], // keydown times of keys whose next picture is not painted yet
   booting: Boolean($("q-one").dataset.entry), // the server drew an entry: it stays until claims answer
   shownId: null,
 };
@@ -55,6 +61,9 @@ window.fanfareQueue = {
   get sending() { return state.sending + state.outbox.length; },
   get keysWaiting() { return state.keys.length; },
   get current() { return current()?.entry.id || null; },
+  // Keys after which the next picture was already decoded (ready) or not yet (waited).
+  get swaps() { return { ...state.swaps }; },
+  get ahead() { return aheadWanted(); },
 };
 
 // --- Status ------------------------------------------------------------------------------------
@@ -145,17 +154,43 @@ function deckMode() {
   return state.view !== "done";
 }
 
+// Moving averages of the moderator's pace (ms between decisions) and of how long an entry takes
+// from the claim request to its picture decoded.
+const pace = { interval: 2000, last: 0, refill: 300, starvedUntil: 0 };
+const ewma = (old, sample) => old * 0.7 + sample * 0.3;
+
+function notePace() {
+  const now = performance.now();
+  if (pace.last) pace.interval = ewma(pace.interval, Math.min(now - pace.last, 10_000));
+  pace.last = now;
+}
+
+function aheadWanted() {
+  // A key that found its next picture not ready yet: hold the most for a while.
+  if (performance.now() < pace.starvedUntil) return AHEAD_MAX;
+  return Math.max(AHEAD, Math.min(AHEAD_MAX, Math.ceil(pace.refill / Math.max(pace.interval, 1)) + 1));
+}
+
+function starved() {
+  pace.starvedUntil = performance.now() + 15_000;
+  topUp();
+}
+
 function topUp() {
   if (!deckMode()) return;
   const ahead = state.deck.length - state.pos; // the current entry included
-  const want = Math.min(10, AHEAD + 1 - ahead - state.claiming);
-  if (want <= 0) return;
+  const missing = aheadWanted() + 1 - ahead - state.claiming;
+  // One request for several while a claim is under way: fewer round trips at speed, when the
+  // server is what the moderator waits for.
+  if (missing <= 0 || (state.claiming > 0 && missing < 3)) return;
+  const want = Math.min(10, missing);
   if (state.drainedAt && performance.now() - state.drainedAt < EMPTY_POLL_MS && ahead > 0) return;
   const generation = state.generation;
   state.claiming += want;
   const body = { count: want, exclude: excludeIds(), view: state.view };
   if (state.filters.campaign) body.campaign = state.filters.campaign;
   if (state.filters.kind) body.kind = state.filters.kind;
+  const asked = performance.now();
   api.post(api.brandPath("queue/claims/"), body, { retries: 4 })
     .then((data) => {
       const entries = data.entries || [];
@@ -165,7 +200,10 @@ function topUp() {
       }
       const known = new Set(heldIds());
       for (const entry of entries) {
-        if (!known.has(entry.id)) state.deck.push(prepare(entry));
+        if (known.has(entry.id)) continue;
+        const item = prepare(entry);
+        item.ready.then(() => { pace.refill = ewma(pace.refill, performance.now() - asked); });
+        state.deck.push(item);
       }
       state.drainedAt = entries.length < want ? performance.now() : 0;
     })
@@ -204,6 +242,11 @@ function showCurrent(pressedAt, banner) {
   const item = current();
   state.shownId = item ? item.entry.id : null;
   if (!item) {
+    if (pressedAt !== undefined) {
+      state.unpainted.push(pressedAt);
+      state.swaps.waited += 1;
+      if (deckMode()) starved();
+    }
     if (state.booting) return;
     const loading = deckMode() ? state.claiming > 0 : state.listLoading;
     if (loading) view.empty("Loading entries…", "");
@@ -213,14 +256,23 @@ function showCurrent(pressedAt, banner) {
   const hold = item.lost ? `${item.lost.claimed_by} until ${fmtTime(item.lost.claim_expires_at)}` : holdText(item.entry, config.me);
   const note = banner || item.banner || (item.lost ? "Another moderator holds this entry now. Press j to move on." : "");
   view.show(item, { view: state.view, banner: note, hold });
-  if (!deckMode()) for (let ahead = 1; ahead <= AHEAD; ahead += 1) listItem(state.listPos + ahead);
+  if (!deckMode()) for (let next = 1; next <= AHEAD; next += 1) listItem(state.listPos + next);
   markSelected(item.entry.id);
   $("q-position").textContent = positionText();
+  // Every key waiting for a picture is measured to the first one painted after it: the next
+  // entry's, or a later one's when further keys moved on before it came.
   if (pressedAt !== undefined) {
-    const painted = () => whenPainted(() => state.metrics.push(performance.now() - pressedAt));
-    if (item.decoded) painted();
-    else item.ready.then(() => { if (current() === item) painted(); });
+    state.unpainted.push(pressedAt);
+    state.swaps[item.decoded ? "ready" : "waited"] += 1;
+    if (!item.decoded && deckMode()) starved();
   }
+  if (!state.unpainted.length) return;
+  const painted = () => whenPainted(() => {
+    const now = performance.now();
+    for (const at of state.unpainted.splice(0)) state.metrics.push(now - at);
+  });
+  if (item.decoded) painted();
+  else item.ready.then(() => { if (current() === item) painted(); });
 }
 
 function whenPainted(callback) {
@@ -255,6 +307,7 @@ function markSelected(id) {
 function decide(action, guidelines, pressedAt) {
   const item = current();
   if (!item) return;
+  notePace();
   state.deck.splice(state.pos, 1);
   if (state.pos > state.deck.length) state.pos = state.deck.length;
   const job = { item, action, guidelines, state: "queued", decision: null, until: performance.now() + UNDO_MS };
@@ -628,6 +681,7 @@ function drawCounts(counts) {
 function reset() {
   state.generation += 1;
   state.booting = false;
+  state.unpainted = [];
   release(state.deck.map((item) => item.entry.id));
   state.deck = [];
   state.pos = 0;
@@ -839,7 +893,10 @@ function handle({ token, at }) {
     default: break;
   }
   const missing = needsEntry();
-  if (missing === WAIT) return WAIT;
+  if (missing === WAIT) {
+    if (deckMode() && state.layout === "one" && performance.now() >= pace.starvedUntil) starved();
+    return WAIT;
+  }
   if (missing === "empty") {
     if (["a", "r", "s", "x", "j", "k", "o"].includes(token)) say("There is no entry here to act on.");
     return undefined;
