@@ -190,6 +190,7 @@ def console_flow(
 ) -> dict[str, Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.add_cookies([cookie])
+    context.add_init_script("performance.setResourceTimingBufferSize(10000)")  # every request of the run
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
