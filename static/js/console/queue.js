@@ -867,6 +867,7 @@ function needsEntry() {
 
 function handle({ token, at }) {
   if (state.prefix === "r") return rejectKey(token, at);
+  if (token.startsWith("Arrow") && state.layout !== "grid") return undefined;
   if (state.prefix === "g") {
     state.prefix = null;
     const target = { p: "pending", f: "flagged", d: "done" }[token];
@@ -1033,9 +1034,16 @@ document.addEventListener("keydown", (event) => {
   }
   const token = tokenOf(event);
   if (!token) return;
-  const known = state.prefix !== null || "?/gv*zajkrsxoJK".includes(token) || token.length > 1;
+  // Arrows, Enter and Esc keep their usual meaning (scrolling, buttons, links) unless the queue
+  // has a use for them right now.
+  const grid = state.layout === "grid" && Boolean(event.target.closest && event.target.closest("#q-grid"));
+  const known = state.prefix !== null
+    || state.keys.length > 0 // behind a waiting key: its meaning depends on the keys before it
+    || (token.length === 1 && "?/gv*zajkrsxoJK".includes(token))
+    || (token.startsWith("Arrow") && grid)
+    || (token === "Enter" && grid)
+    || (token === "Escape" && state.selected.size > 0);
   if (!known) return;
-  if (token === "Enter" && state.prefix === null && event.target.closest && event.target.closest("button, a")) return;
   event.preventDefault();
   state.keys.push({ token, at: performance.now() });
   pump();
