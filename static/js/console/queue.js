@@ -183,7 +183,8 @@ function topUp() {
   // One request for several while a claim is under way: fewer round trips at speed, when the
   // server is what the moderator waits for.
   if (missing <= 0 || (state.claiming > 0 && missing < 3)) return;
-  const want = Math.min(10, missing);
+  // At speed, claim at least three at a time: each request costs the server more than each entry.
+  const want = Math.min(10, performance.now() < pace.starvedUntil ? Math.max(3, missing) : missing);
   if (state.drainedAt && performance.now() - state.drainedAt < EMPTY_POLL_MS && ahead > 0) return;
   const generation = state.generation;
   state.claiming += want;
@@ -219,6 +220,7 @@ function topUp() {
       if (!current() && state.drainedAt) scheduleEmptyPoll();
       pump();
       if (!state.drainedAt) topUp();
+      send();
     });
 }
 
@@ -326,7 +328,10 @@ function decide(action, guidelines, pressedAt) {
 }
 
 function send() {
-  while (state.sending < SEND_PARALLEL && state.outbox.length) {
+  // While the moderator waits for entries, decisions (which nobody waits for) go one at a time
+  // and leave the server to the claims.
+  const parallel = state.claiming > 0 && performance.now() < pace.starvedUntil ? 1 : SEND_PARALLEL;
+  while (state.sending < parallel && state.outbox.length) {
     const job = state.outbox.shift();
     state.sending += 1;
     job.state = "sending";
