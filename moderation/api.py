@@ -222,12 +222,21 @@ def _campaign_of(brand: Brand, slug: str | None) -> Campaign | None:
     return Campaign.objects.filter(brand=brand, slug=slug).first() or NO_CAMPAIGN
 
 
+class TextUUIDField(serializers.UUIDField):
+    """A UUID written as text: DRF's own field also takes integers (and so true and false)."""
+
+    def to_internal_value(self, data: Any) -> uuid.UUID:
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
 class EntryIds(serializers.ListField):
     """Entry ids (UUIDs), at most 500; JSON lists or repeated form fields (sendBeacon)."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", services.BULK_MAX)
-        super().__init__(child=serializers.UUIDField(), **kwargs)
+        super().__init__(child=TextUUIDField(), **kwargs)
 
 
 class ClaimsIn(serializers.Serializer[Any]):
