@@ -23,14 +23,17 @@ moderator, kept in `Figures.overturned` beside `undone` and divided by the decis
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import math
 import statistics
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Count, Min, Q, QuerySet
-from django.db.models.functions import Trunc
+from django.db.models import BooleanField, ExpressionWrapper, FloatField, Func, Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -87,6 +90,22 @@ def period_for(*, key: str, now: dt.datetime | None = None) -> Period:
         midnight = now.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
         start = timezone.make_aware(midnight - dt.timedelta(days=count - 1), now.tzinfo)
     return Period(key=key, label=label, unit=unit, count=count, since=start, until=now)
+
+
+class EpochSeconds(Func):
+    """A timestamp as seconds since 1970 (a float): reading 50,000 of them as numbers instead of
+    datetime objects saves most of the page's Python time."""
+
+    output_field = FloatField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)::float8", **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # Django stores SQLite datetimes as UTC text "YYYY-MM-DD HH:MM:SS[.ffffff]": whole seconds
+        # from strftime, the fraction read from the text itself (julianday() would round it).
+        template = "(CAST(strftime('%%%%s', %(expressions)s) AS REAL) + CAST(substr(%(expressions)s, 20) AS REAL))"
+        return self.as_sql(compiler, connection, template=template, **extra)
 
 
 @dataclass
@@ -147,34 +166,53 @@ def moderator_stats(*, brand: Brand, period: Period, include: Iterable[int] = ()
     users in `include` (with zero figures when they decided nothing). No permission check: the
     caller has checked that the reader belongs to the brand.
     """
-    decisions = Decision.objects.filter(
-        entry__brand=brand, created_at__gte=period.since, created_at__lt=period.until, action__in=QUEUE_ACTIONS
-    ).order_by()
-    by_moderator: dict[int, Figures] = defaultdict(Figures)
-    team = Figures()
-    counts = (
-        decisions.annotate(bucket=Trunc("created_at", period.unit, tzinfo=timezone.get_current_timezone()))
-        .values("moderator_id", "action", "bucket")
-        .annotate(
-            made=Count("id"),
-            undone=Count("id", filter=Q(undone_at__isnull=False)),
-            bulk=Count("id", filter=Q(undone_at__isnull=True, bulk_id__isnull=False)),
+    # One pass over the period's decisions: the join to the entries (for the brand) is the
+    # costly part, so counts, chart buckets and timelines all come from the same rows.
+    rows = (
+        Decision.objects.filter(
+            entry__brand=brand, created_at__gte=period.since, created_at__lt=period.until, action__in=QUEUE_ACTIONS
+        )
+        .order_by()
+        .values_list(
+            "moderator_id",
+            EpochSeconds("created_at"),
+            "action",
+            ExpressionWrapper(Q(undone_at__isnull=False), output_field=BooleanField()),
+            "bulk_id",
         )
     )
-    for row in counts:
-        standing = row["made"] - row["undone"]
-        slot = 0 if row["action"] == DecisionAction.APPROVE else 1
-        for figures in (by_moderator[row["moderator_id"]], team):
-            figures.made += row["made"]
-            figures.undone += row["undone"]
-            figures.bulk += row["bulk"]
-            if slot == 0:
-                figures.approved += standing
-            else:
-                figures.rejected += standing
-            figures.per_bucket[row["bucket"]][slot] += standing
+    buckets = period.buckets
+    edges = [b.timestamp() for b in buckets]
+    tallies: dict[int, _Tally] = {}
+    for moderator_id, at, action, undone, bulk_id in rows:
+        tally = tallies.get(moderator_id)
+        if tally is None:
+            tally = tallies[moderator_id] = _Tally(len(edges))
+        if bulk_id is None:
+            tally.timeline.append((at, False))
+        elif at < tally.bulk_starts.get(bulk_id, math.inf):
+            tally.bulk_starts[bulk_id] = at
+        if undone:
+            tally.undone += 1
+            continue
+        slot = 0 if action == DecisionAction.APPROVE else 1
+        tally.per_bucket[bisect.bisect_right(edges, at) - 1][slot] += 1
+        if bulk_id is not None:
+            tally.bulk += 1
 
-    _add_timing(decisions, by_moderator, team)
+    team = Figures()
+    by_moderator: dict[int, Figures] = {}
+    for moderator_id, tally in tallies.items():
+        figures = by_moderator[moderator_id] = tally.figures(buckets)
+        team.made += figures.made
+        team.undone += figures.undone
+        team.bulk += figures.bulk
+        team.approved += figures.approved
+        team.rejected += figures.rejected
+        for at, (approved, rejected) in figures.per_bucket.items():
+            team.per_bucket[at][0] += approved
+            team.per_bucket[at][1] += rejected
+    _add_timing({m: t.events() for m, t in tallies.items()}, by_moderator, team)
 
     users = User.objects.in_bulk([*by_moderator, *include])
     listed = []
@@ -186,22 +224,37 @@ def moderator_stats(*, brand: Brand, period: Period, include: Iterable[int] = ()
     return ModeratorStats(period=period, team=team, moderators=listed)
 
 
-def _add_timing(decisions: QuerySet[Decision], by_moderator: dict[int, Figures], team: Figures) -> None:
-    """Sessions, active time and median seconds per entry, from each moderator's timeline."""
-    # (seconds since the epoch, made by a bulk action) per moderator, in time order. A bulk action
-    # is one event, at its first decision's time.
-    timelines: dict[int, list[tuple[float, bool]]] = defaultdict(list)
-    singles = decisions.filter(bulk_id__isnull=True).order_by("moderator_id", "created_at")
-    for moderator_id, at in singles.values_list("moderator_id", "created_at").iterator(chunk_size=10_000):
-        timelines[moderator_id].append((at.timestamp(), False))
-    bulks = decisions.filter(bulk_id__isnull=False).values("moderator_id", "bulk_id").annotate(at=Min("created_at"))
-    had_bulk = set()
-    for row in bulks:
-        timelines[row["moderator_id"]].append((row["at"].timestamp(), True))
-        had_bulk.add(row["moderator_id"])
-    for moderator_id in had_bulk:
-        timelines[moderator_id].sort()
+class _Tally:
+    """What one pass over the rows gathers for one moderator."""
 
+    __slots__ = ("bulk", "bulk_starts", "per_bucket", "timeline", "undone")
+
+    def __init__(self, buckets: int) -> None:
+        self.undone = 0
+        self.bulk = 0
+        self.per_bucket = [[0, 0] for _ in range(buckets)]  # standing (approved, rejected)
+        self.timeline: list[tuple[float, bool]] = []  # (seconds since 1970, is a bulk action)
+        self.bulk_starts: dict[uuid.UUID, float] = {}
+
+    def figures(self, buckets: list[dt.datetime]) -> Figures:
+        figures = Figures(undone=self.undone, bulk=self.bulk)
+        for at, (approved, rejected) in zip(buckets, self.per_bucket, strict=True):
+            figures.approved += approved
+            figures.rejected += rejected
+            if approved or rejected:
+                figures.per_bucket[at] = [approved, rejected]
+        figures.made = figures.decisions + self.undone
+        return figures
+
+    def events(self) -> list[tuple[float, bool]]:
+        """The timeline in time order: single decisions, and each bulk action once, at its start."""
+        return sorted([*self.timeline, *((at, True) for at in self.bulk_starts.values())])
+
+
+def _add_timing(
+    timelines: dict[int, list[tuple[float, bool]]], by_moderator: dict[int, Figures], team: Figures
+) -> None:
+    """Sessions, active time and median seconds per entry, from each moderator's timeline."""
     gap_limit = SESSION_GAP.total_seconds()
     in_session: dict[int, float] = {}
     for moderator_id, timeline in timelines.items():
