@@ -25,9 +25,11 @@ from moderation import stats
 from moderation.stats import Figures, ModeratorStats, Period
 
 # Chart geometry, in SVG user units (the picture scales to the page's width).
-LEFT, RIGHT, TOP, PLOT_HEIGHT, BOTTOM = 44, 12, 14, 180, 34
+# Axis text is 13 units on wide screens and 22 on phones (the stylesheet), where the picture is
+# drawn smaller: the margins leave room for the larger size, and labels marked minor are hidden.
+LEFT, RIGHT, TOP, PLOT_HEIGHT, BOTTOM = 60, 12, 14, 200, 40
 STEP = {24: 26, 7: 64, 30: 22}  # width per bucket, by number of buckets
-LABEL_EVERY = {24: 3, 7: 1, 30: 3}
+LABEL_EVERY = {24: (3, 6), 7: (1, 1), 30: (3, 6)}  # a bucket label every n buckets: wide, phone
 
 
 @login_required
@@ -98,6 +100,10 @@ def _number(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else formats.number_format(value, digits, use_l10n=True, force_grouping=True)
 
 
+def _count(value: int) -> str:
+    return formats.number_format(value, 0, use_l10n=True, force_grouping=True)
+
+
 def _percent(share: float | None) -> str:
     return "–" if share is None else f"{formats.number_format(share * 100, 0)}%"
 
@@ -119,23 +125,27 @@ def _row(figures: Figures, team: Figures) -> dict[str, Any]:
     against = None
     if figures is not team and share is not None and team_share is not None:
         points = round((share - team_share) * 100)
-        against = _("same as the team") if points == 0 else _("%(p)+d pts against the team") % {"p": points}
+        sign = "+" if points > 0 else "−" if points < 0 else "±"  # a minus sign, not a hyphen
+        against = _("%(sign)s%(points)s pts") % {"sign": sign, "points": abs(points)}
     return {
         "name": _name(figures),
         "id": figures.moderator.pk if figures.moderator else None,
-        "decisions": figures.decisions,
-        "bulk": figures.bulk,
-        "made": figures.made,
-        "sessions": figures.sessions,
+        "decisions": _count(figures.decisions),
+        "bulk": _count(figures.bulk),
+        "made": _count(figures.made),
+        "sessions": _count(figures.sessions),
         "active": _duration(figures.active_seconds),
         "per_hour": _number(figures.per_active_hour, 0),
-        "median": _number(figures.median_seconds, 1),
-        "approved": figures.approved,
-        "rejected": figures.rejected,
+        "median": "–" if figures.median_seconds is None else _("%(s)s s") % {"s": _number(figures.median_seconds, 1)},
+        "approved": _count(figures.approved),
+        "rejected": _count(figures.rejected),
         "approve_share": _percent(share),
         "reject_share": _percent(None if share is None else 1 - share),
         "against_team": against,
-        "undone": figures.undone,
+        "undone": _count(figures.undone),
+        "any_undone": figures.undone > 0,
+        "any_bulk": figures.bulk > 0,
+        "timed": figures.active_seconds is not None,
         "undo_rate": _percent(figures.undo_rate) if figures.made else "–",
     }
 
@@ -174,6 +184,12 @@ def _axis_top(largest: int) -> tuple[int, int]:
     return step * math.ceil(largest / step), step
 
 
+def _axis_label(value: int, top: int) -> str:
+    if top >= 10_000 and value:
+        return _("%(n)sk") % {"n": formats.number_format(value / 1000, 0 if value % 1000 == 0 else 1)}
+    return _count(value)
+
+
 def _bucket_label(at: dt.datetime, period: Period, *, short: bool) -> str:
     if period.unit == "hour":
         return dateformat.format(at, "H:i")
@@ -190,7 +206,7 @@ def _chart(figures: ModeratorStats, chosen: Figures | None) -> dict[str, Any]:
     scale = PLOT_HEIGHT / top
     step = STEP.get(len(buckets), 24)
     width = LEFT + step * len(buckets) + RIGHT
-    every = LABEL_EVERY.get(len(buckets), 1)
+    every, every_on_phones = LABEL_EVERY.get(len(buckets), (1, 1))
     columns = []
     for i, at in enumerate(buckets):
         x = LEFT + step * i
@@ -199,6 +215,7 @@ def _chart(figures: ModeratorStats, chosen: Figures | None) -> dict[str, Any]:
         columns.append(
             {
                 "label": _bucket_label(at, period, short=True) if i % every == 0 else "",
+                "minor": i % every_on_phones != 0,
                 "long_label": _bucket_label(at, period, short=False),
                 "label_x": round(x + step / 2, 1),
                 "team": _bar(x + step * 0.14, step * 0.72, counts, scale),
@@ -210,7 +227,7 @@ def _chart(figures: ModeratorStats, chosen: Figures | None) -> dict[str, Any]:
     gridlines = [
         {
             "y": round(TOP + PLOT_HEIGHT - value * scale, 1),
-            "value": formats.number_format(value, 0, force_grouping=True),
+            "value": _axis_label(value, top),
         }
         for value in range(0, top + 1, tick)
     ]
