@@ -25,15 +25,16 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 import math
 import statistics
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import BooleanField, ExpressionWrapper, FloatField, Func, Q
+from django.db import connection
+from django.db.models import Case, FloatField, Func, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +44,7 @@ from moderation.models import Decision, DecisionAction
 
 SESSION_GAP = dt.timedelta(minutes=5)
 QUEUE_ACTIONS = (DecisionAction.APPROVE, DecisionAction.REJECT)
+UNDONE = 2  # a row's kind: 0 standing approval, 1 standing rejection, 2 undone
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,9 @@ def moderator_stats(*, brand: Brand, period: Period, include: Iterable[int] = ()
     caller has checked that the reader belongs to the brand.
     """
     # One pass over the period's decisions: the join to the entries (for the brand) is the
-    # costly part, so counts, chart buckets and timelines all come from the same rows.
+    # costly part, so counts, chart buckets and timelines all come from the same rows. Each row
+    # is (moderator, seconds since 1970, kind, bulk id); kind 0: standing approval, 1: standing
+    # rejection, 2: undone. Read without Django's per-value converters (a float() call each).
     rows = (
         Decision.objects.filter(
             entry__brand=brand, created_at__gte=period.since, created_at__lt=period.until, action__in=QUEUE_ACTIONS
@@ -176,34 +180,34 @@ def moderator_stats(*, brand: Brand, period: Period, include: Iterable[int] = ()
         .values_list(
             "moderator_id",
             EpochSeconds("created_at"),
-            "action",
-            ExpressionWrapper(Q(undone_at__isnull=False), output_field=BooleanField()),
+            Case(
+                When(undone_at__isnull=False, then=Value(UNDONE)),
+                When(action=DecisionAction.APPROVE, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
             "bulk_id",
         )
     )
+    sql, params = rows.query.sql_with_params()
+    tallies: dict[int, _Tally] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for moderator_id, at, kind, bulk_id in cursor.fetchall():
+            tally = tallies.get(moderator_id)
+            if tally is None:
+                tally = tallies[moderator_id] = _Tally()
+            if bulk_id is None:
+                tally.singles[kind].append(at)
+            else:
+                tally.bulk_rows.append((at, kind, bulk_id))
+
     buckets = period.buckets
     edges = [b.timestamp() for b in buckets]
-    tallies: dict[int, _Tally] = {}
-    for moderator_id, at, action, undone, bulk_id in rows:
-        tally = tallies.get(moderator_id)
-        if tally is None:
-            tally = tallies[moderator_id] = _Tally(len(edges))
-        if bulk_id is None:
-            tally.timeline.append((at, False))
-        elif at < tally.bulk_starts.get(bulk_id, math.inf):
-            tally.bulk_starts[bulk_id] = at
-        if undone:
-            tally.undone += 1
-            continue
-        slot = 0 if action == DecisionAction.APPROVE else 1
-        tally.per_bucket[bisect.bisect_right(edges, at) - 1][slot] += 1
-        if bulk_id is not None:
-            tally.bulk += 1
-
     team = Figures()
     by_moderator: dict[int, Figures] = {}
     for moderator_id, tally in tallies.items():
-        figures = by_moderator[moderator_id] = tally.figures(buckets)
+        figures = by_moderator[moderator_id] = tally.figures(buckets, edges)
         team.made += figures.made
         team.undone += figures.undone
         team.bulk += figures.bulk
@@ -212,7 +216,8 @@ def moderator_stats(*, brand: Brand, period: Period, include: Iterable[int] = ()
         for at, (approved, rejected) in figures.per_bucket.items():
             team.per_bucket[at][0] += approved
             team.per_bucket[at][1] += rejected
-    _add_timing({m: t.events() for m, t in tallies.items()}, by_moderator, team)
+        _walk_timeline(tally, figures)
+    _add_active_time(by_moderator, team)
 
     users = User.objects.in_bulk([*by_moderator, *include])
     listed = []
@@ -225,52 +230,74 @@ def moderator_stats(*, brand: Brand, period: Period, include: Iterable[int] = ()
 
 
 class _Tally:
-    """What one pass over the rows gathers for one moderator."""
+    """One moderator's rows: single decisions' times by kind, and the rows of bulk actions."""
 
-    __slots__ = ("bulk", "bulk_starts", "per_bucket", "timeline", "undone")
+    __slots__ = ("bulk_rows", "singles")
 
-    def __init__(self, buckets: int) -> None:
-        self.undone = 0
-        self.bulk = 0
-        self.per_bucket = [[0, 0] for _ in range(buckets)]  # standing (approved, rejected)
-        self.timeline: list[tuple[float, bool]] = []  # (seconds since 1970, is a bulk action)
-        self.bulk_starts: dict[uuid.UUID, float] = {}
+    def __init__(self) -> None:
+        self.singles: tuple[list[float], list[float], list[float]] = ([], [], [])
+        self.bulk_rows: list[tuple[float, int, Any]] = []  # (time, kind, bulk id)
 
-    def figures(self, buckets: list[dt.datetime]) -> Figures:
-        figures = Figures(undone=self.undone, bulk=self.bulk)
-        for at, (approved, rejected) in zip(buckets, self.per_bucket, strict=True):
-            figures.approved += approved
-            figures.rejected += rejected
-            if approved or rejected:
-                figures.per_bucket[at] = [approved, rejected]
-        figures.made = figures.decisions + self.undone
+    def figures(self, buckets: list[dt.datetime], edges: list[float]) -> Figures:
+        """Counts and per-bucket counts (`edges`: each bucket's start, in seconds since 1970)."""
+        approved, rejected, undone = (sorted(times) for times in self.singles)
+        self.singles = (approved, rejected, undone)
+        figures = Figures(undone=len(undone))
+        counts = {0: approved, 1: rejected}
+        bounds = [*edges[1:], math.inf]
+        for slot, times in counts.items():
+            for at, start, end in zip(buckets, edges, bounds, strict=True):
+                n = bisect.bisect_left(times, end) - bisect.bisect_left(times, start)
+                if n:
+                    figures.per_bucket[at][slot] += n
+        for seconds, kind, _bulk_id in self.bulk_rows:
+            if kind == UNDONE:
+                figures.undone += 1
+                continue
+            figures.bulk += 1
+            figures.per_bucket[buckets[bisect.bisect_right(edges, seconds) - 1]][kind] += 1
+        for approved_n, rejected_n in figures.per_bucket.values():
+            figures.approved += approved_n
+            figures.rejected += rejected_n
+        figures.made = figures.decisions + figures.undone
         return figures
 
-    def events(self) -> list[tuple[float, bool]]:
-        """The timeline in time order: single decisions, and each bulk action once, at its start."""
-        return sorted([*self.timeline, *((at, True) for at in self.bulk_starts.values())])
+
+def _walk_timeline(tally: _Tally, figures: Figures) -> None:
+    """Sessions, in-session time (`active_seconds`, without the first entries yet) and gaps.
+
+    Undone decisions are in the timeline: the moderator spent that time. Each bulk action is one
+    event at its first decision's time; the gap before it is active time but not an entry's time.
+    """
+    limit = SESSION_GAP.total_seconds()
+    singles = sorted([*tally.singles[0], *tally.singles[1], *tally.singles[2]])
+    bulk_starts: dict[Any, float] = {}
+    for at, _kind, bulk_id in tally.bulk_rows:
+        bulk_starts[bulk_id] = min(at, bulk_starts.get(bulk_id, math.inf))
+    if not bulk_starts:
+        gaps = [later - earlier for earlier, later in itertools.pairwise(singles)]
+        figures.gaps = [gap for gap in gaps if gap < limit]
+        figures.sessions = (len(gaps) - len(figures.gaps) + 1) if singles else 0
+        figures.active_seconds = sum(figures.gaps)
+        return
+    events = sorted([*((at, False) for at in singles), *((at, True) for at in bulk_starts.values())])
+    active = 0.0
+    previous: float | None = None
+    for at, is_bulk in events:
+        gap = None if previous is None else at - previous
+        if gap is None or gap >= limit:
+            figures.sessions += 1
+        else:
+            active += gap
+            if not is_bulk:
+                figures.gaps.append(gap)
+        previous = at
+    figures.active_seconds = active
 
 
-def _add_timing(
-    timelines: dict[int, list[tuple[float, bool]]], by_moderator: dict[int, Figures], team: Figures
-) -> None:
-    """Sessions, active time and median seconds per entry, from each moderator's timeline."""
-    gap_limit = SESSION_GAP.total_seconds()
-    in_session: dict[int, float] = {}
-    for moderator_id, timeline in timelines.items():
-        figures = by_moderator[moderator_id]
-        previous: float | None = None
-        active = 0.0
-        for seconds, is_bulk in timeline:
-            gap = None if previous is None else seconds - previous
-            if gap is None or gap >= gap_limit:
-                figures.sessions += 1
-            else:
-                active += gap
-                if not is_bulk:
-                    figures.gaps.append(gap)
-            previous = seconds
-        in_session[moderator_id] = active
+def _add_active_time(by_moderator: dict[int, Figures], team: Figures) -> None:
+    """Medians, and active time: in-session time plus each session's first entry at the median."""
+    for figures in by_moderator.values():
         if figures.gaps:
             figures.median_seconds = statistics.median(figures.gaps)
         team.sessions += figures.sessions
@@ -279,12 +306,12 @@ def _add_timing(
     if team.gaps:
         team.median_seconds = statistics.median(team.gaps)
     team_active = 0.0
-    for moderator_id, active in in_session.items():
-        figures = by_moderator[moderator_id]
+    for figures in by_moderator.values():
         first_entry = figures.median_seconds if figures.median_seconds is not None else team.median_seconds
         if first_entry is None:
-            continue  # not one timed entry in the whole team: no pace to show
-        figures.active_seconds = active + figures.sessions * first_entry
+            figures.active_seconds = None  # not one timed entry in the whole team: no pace to show
+            continue
+        figures.active_seconds = (figures.active_seconds or 0.0) + figures.sessions * first_entry
         team_active += figures.active_seconds
     if team.median_seconds is not None:
         team.active_seconds = team_active

@@ -144,6 +144,20 @@ def test_a_bulk_action_counts_per_entry_but_is_one_step_in_the_timeline(moderato
     assert mo.active_seconds == 50 + 30
 
 
+def test_undoing_part_of_a_bulk_action_counts_each_undone_entry(moderator: User, campaign: Campaign) -> None:
+    bulk = uuid.uuid4()
+    for undone in (False, False, True):
+        decide(moderator, T0, campaign=campaign, action="reject", bulk=bulk, undone=undone)
+
+    mo = moderator_stats(brand=campaign.brand, period=period_for(key="7d", now=NOW)).of(moderator.pk)
+
+    assert mo is not None
+    assert (mo.made, mo.undone, mo.bulk, mo.rejected) == (3, 1, 2, 2)
+    assert mo.undo_rate == pytest.approx(1 / 3)
+    assert mo.sessions == 1
+    assert mo.gaps == []
+
+
 def test_other_brands_older_decisions_and_removals_are_left_out(
     moderator: User, campaign: Campaign, other_brand: Any
 ) -> None:
