@@ -1,9 +1,10 @@
 """Moderator figures of a brand over a period (selectors): pace, time per entry, mix and undos.
 
 The figures cover queue decisions (approve and reject) on the brand's entries; removals are
-curation and are left out. Counts come from one query grouped by moderator, action and chart
-bucket. Timing needs each moderator's decisions in order, so it reads their timestamps (bounded
-by the period) and walks them in Python:
+curation and are left out. One query reads the period's decisions (moderator, time as seconds,
+standing approval / standing rejection / undone, bulk id; bounded by the period): the join to
+the entries for the brand is its costly part, so counts, chart buckets and timelines all come
+from those rows, walked in Python:
 
 - A *session* is a run of one moderator's decisions less than SESSION_GAP apart.
 - *Seconds per entry* are the gaps between consecutive decisions within a session. A bulk action
@@ -16,9 +17,12 @@ by the period) and walks them in Python:
   are of standing decisions, and the undo rate is undone / made. Bulk decisions count once per
   entry; how many came from bulk actions is counted apart.
 
-Appeals arrive with a later issue. Their overturn rate then joins as one more grouped count here:
-appeals decided in the period whose appeal overturned a decision, grouped by that decision's
-moderator, kept in `Figures.overturned` beside `undone` and divided by the decisions appealed.
+Appeals arrive with a later issue. Their overturn rate then joins as one more query here, grouped
+by the appealed decision's moderator (appeals decided in the period, and how many overturned the
+decision), kept in `Figures` beside `undone` and shown as overturned / appealed.
+
+Speed (50,000 decisions in the period, PostgreSQL): the join to the entries is about half the
+database time; a `brand` on Decision with an index on (brand, created_at) would remove it.
 """
 
 from __future__ import annotations

@@ -109,6 +109,17 @@ def test_decisions_exactly_five_minutes_apart_start_a_new_session(moderator: Use
     assert mo.gaps == [299]
 
 
+def test_fractions_of_a_second_are_kept(moderator: User, campaign: Campaign) -> None:
+    for offset in (0, 1.25, 2.5, 5.0):
+        decide(moderator, T0 + seconds(offset), campaign=campaign)
+
+    mo = moderator_stats(brand=campaign.brand, period=period_for(key="7d", now=NOW)).of(moderator.pk)
+
+    assert mo is not None
+    assert mo.gaps == pytest.approx([1.25, 1.25, 2.5], abs=1e-6)
+    assert mo.median_seconds == pytest.approx(1.25, abs=1e-6)
+
+
 def test_undone_decisions_count_in_the_undo_rate_but_not_in_the_mix(
     moderator: User, second_moderator: User, campaign: Campaign
 ) -> None:
@@ -246,6 +257,26 @@ def test_choosing_a_moderator_highlights_them_in_the_chart(
     assert f"Narrow bars in front: {moderator.display_name}, 1 approved, 0 rejected." in svg
     assert svg.count('class="mine-approve"') == 1
     assert "style=" not in svg
+
+
+def test_the_chart_table_lists_each_hour_for_the_team_and_the_chosen_moderator(
+    brand_admin: User, moderator: User, second_moderator: User, campaign: Campaign
+) -> None:
+    # Ten past the previous hour: all three in one hour's bucket, whatever the time now.
+    hour_ago = timezone.now().replace(minute=10, second=0, microsecond=0) - dt.timedelta(hours=1)
+    decide(moderator, hour_ago, campaign=campaign)
+    decide(second_moderator, hour_ago + seconds(5), campaign=campaign, action="reject")
+    decide(second_moderator, hour_ago + seconds(9), campaign=campaign)
+
+    html = page(brand_admin, f"?period=24h&moderator={second_moderator.pk}").content.decode()
+
+    table = html[html.index('class="chart-data"') :]
+    rows = re.findall(r"<tr>\s*<th scope=\"row\">([^<]+)</th>(.*?)</tr>", table, re.S)
+    assert len(rows) == 24
+    counts = {label: re.findall(r"<td[^>]*>(\d+)</td>", cells) for label, cells in rows}
+    label = timezone.localtime(hour_ago).strftime("%H:00")
+    assert counts[label] == ["2", "1", "1", "1"]  # team approved, rejected; Bea approved, rejected
+    assert sum(int(c[0]) + int(c[1]) for c in counts.values()) == 3
 
 
 def test_a_member_without_decisions_shows_with_no_figures(brand_admin: User, analyst: User) -> None:
