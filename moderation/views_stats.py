@@ -39,7 +39,8 @@ def moderators(request: AuthenticatedHttpRequest, brand: str) -> HttpResponse:
 
     Any member of the brand may read it; others get 404. `?period=24h|7d|30d` (default 7d);
     `?moderator=<user id>` highlights one moderator: a member of the brand, or someone who decided
-    on the brand's entries in the period (anyone else is a 404, so ids tell nothing).
+    on the brand's entries in the period. For anyone else the page shows the team and says so,
+    naming nobody, so ids tell nothing (and a former member's link still works in other periods).
     """
     brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=READ_ROLES)
     period = stats.period_for(key=request.GET.get("period", ""))
@@ -49,8 +50,6 @@ def moderators(request: AuthenticatedHttpRequest, brand: str) -> HttpResponse:
         include.append(chosen_id)
     figures = stats.moderator_stats(brand=brand_obj, period=period, include=include)
     chosen = figures.of(chosen_id) if chosen_id is not None else None
-    if chosen_id is not None and chosen is None:
-        raise Http404
 
     def link(**params: Any) -> str:
         query = {"period": period.key, "moderator": chosen_id, **params}
@@ -71,6 +70,7 @@ def moderators(request: AuthenticatedHttpRequest, brand: str) -> HttpResponse:
         ],
         "chosen": _row(chosen, figures.team) if chosen else None,
         "team_url": link(moderator=None),
+        "chosen_missing": chosen_id is not None and chosen is None,
         "chart": _chart(figures, chosen),
         "session_gap_minutes": int(stats.SESSION_GAP.total_seconds() // 60),
         "time_zone": timezone.get_current_timezone_name(),

@@ -285,9 +285,26 @@ def test_a_member_without_decisions_shows_with_no_figures(brand_admin: User, ana
     assert cells(html, analyst.display_name)[:6] == ["0", "0", "0", "–", "–", "–"]
 
 
-def test_people_outside_the_brand_cannot_be_looked_up(brand_admin: User, outsider: User) -> None:
-    assert page(brand_admin, f"?moderator={outsider.pk}").status_code == 404
+def test_people_outside_the_brand_cannot_be_looked_up(brand_admin: User, outsider: User, other_brand: Any) -> None:
+    # The outsider moderates their own brand: nothing of it shows here.
+    decide(outsider, timezone.now() - dt.timedelta(minutes=30), campaign=CampaignFactory.create(brand=other_brand))
+
+    response = page(brand_admin, f"?moderator={outsider.pk}")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Showing the whole team" in html
+    assert outsider.email not in html
+    assert outsider.display_name not in html
     assert page(brand_admin, "?moderator=nobody").status_code == 404
+
+
+def test_a_former_moderators_link_still_shows_their_decisions(brand_admin: User, campaign: Campaign) -> None:
+    former = UserFactory.create(display_name="Former Fay")  # decided here, no longer a member
+    decide(former, timezone.now() - dt.timedelta(days=2), campaign=campaign)
+
+    assert "Moderators: Former Fay" in page(brand_admin, f"?moderator={former.pk}").content.decode()
+    assert "Showing the whole team" in page(brand_admin, f"?moderator={former.pk}&period=24h").content.decode()
 
 
 def test_outsider_gets_404(outsider: User, moderator: User, campaign: Campaign) -> None:
