@@ -100,6 +100,10 @@ def _number(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else formats.number_format(value, digits, use_l10n=True, force_grouping=True)
 
 
+def _seconds(value: float | None) -> str:
+    return "–" if value is None else _("%(s)s\N{NO-BREAK SPACE}s") % {"s": _number(value, 1)}
+
+
 def _count(value: int) -> str:
     return formats.number_format(value, 0, use_l10n=True, force_grouping=True)
 
@@ -108,15 +112,16 @@ def _percent(share: float | None) -> str:
     return "–" if share is None else f"{formats.number_format(share * 100, 0)}%"
 
 
+# Units keep to their numbers (no-break spaces) when a narrow screen wraps the text.
 def _duration(seconds: float | None) -> str:
     if seconds is None:
         return "–"
     if seconds < 60:
-        return _("%(s)s s") % {"s": round(seconds)}
+        return _("%(s)s\N{NO-BREAK SPACE}s") % {"s": round(seconds)}
     minutes = round(seconds / 60)
     if minutes < 60:
-        return _("%(m)s min") % {"m": minutes}
-    return _("%(h)s h %(m)02d min") % {"h": minutes // 60, "m": minutes % 60}
+        return _("%(m)s\N{NO-BREAK SPACE}min") % {"m": minutes}
+    return _("%(h)s\N{NO-BREAK SPACE}h %(m)02d\N{NO-BREAK SPACE}min") % {"h": minutes // 60, "m": minutes % 60}
 
 
 def _row(figures: Figures, team: Figures) -> dict[str, Any]:
@@ -126,7 +131,7 @@ def _row(figures: Figures, team: Figures) -> dict[str, Any]:
     if figures is not team and share is not None and team_share is not None:
         points = round((share - team_share) * 100)
         sign = "+" if points > 0 else "−" if points < 0 else "±"  # a minus sign, not a hyphen
-        against = _("%(sign)s%(points)s pts") % {"sign": sign, "points": abs(points)}
+        against = _("%(sign)s%(points)s\N{NO-BREAK SPACE}pts") % {"sign": sign, "points": abs(points)}
     return {
         "name": _name(figures),
         "id": figures.moderator.pk if figures.moderator else None,
@@ -136,7 +141,9 @@ def _row(figures: Figures, team: Figures) -> dict[str, Any]:
         "sessions": _count(figures.sessions),
         "active": _duration(figures.active_seconds),
         "per_hour": _number(figures.per_active_hour, 0),
-        "median": "–" if figures.median_seconds is None else _("%(s)s s") % {"s": _number(figures.median_seconds, 1)},
+        "median": "–"
+        if figures.median_seconds is None
+        else _("%(s)s\N{NO-BREAK SPACE}s") % {"s": _number(figures.median_seconds, 1)},
         "approved": _count(figures.approved),
         "rejected": _count(figures.rejected),
         "approve_share": _percent(share),

@@ -220,7 +220,8 @@ def cells(html: str, name: str) -> list[str]:
         rf"<tr[^>]*>\s*<th scope=\"row\">(?:<a [^>]*>)?{re.escape(name)}(?:</a>)?</th>(.*?)</tr>", html, re.S
     )
     assert row, f"no row for {name}"
-    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)]
+    found = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+    return [re.sub(r"<[^>]+>", "", c).replace("\N{NO-BREAK SPACE}", " ").strip() for c in found]
 
 
 def test_analyst_reads_each_moderators_figures(
@@ -238,10 +239,31 @@ def test_analyst_reads_each_moderators_figures(
     html = response.content.decode()
     # Decisions, in bulk, sessions, active time, per hour, median, approved, against team, undone
     # Mo: gaps of 10 and 20 s, so 30 s plus the first entry at the 15 s median.
-    assert cells(html, moderator.display_name) == ["3", "0", "1", "45 s", "240", "15.0 s", "100%", "+25 pts", "0%"]
+    assert cells(html, moderator.display_name) == [
+        "3",
+        "0",
+        "1",
+        "45 s",
+        "240",
+        "15.0 s",
+        "100%",
+        "+25 pts",
+        "0%",
+    ]
     # Bea's undone decision still took her time: one gap of 20 s, one decision standing.
-    assert cells(html, "Bea") == ["1", "0", "1", "40 s", "90", "20.0 s", "0%", "−75 pts", "50% (1)"]
+    assert cells(html, "Bea") == [
+        "1",
+        "0",
+        "1",
+        "40 s",
+        "90",
+        "20.0 s",
+        "0%",
+        "−75 pts",
+        "50% (1)",
+    ]
     assert "less than 5 minutes apart" in html
+    assert "45\N{NO-BREAK SPACE}s" in html  # a narrow screen never wraps a unit away from its number
 
 
 def test_choosing_a_moderator_highlights_them_in_the_chart(
