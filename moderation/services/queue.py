@@ -130,7 +130,7 @@ def queue_claim(
 def _claimable(*, brand: Brand, campaign: Campaign | None, kind: str | None, flagged: bool) -> QuerySet[Entry]:
     entries = Entry.objects.filter(brand=brand, state=EntryState.PENDING)
     if campaign is not None:
-        entries = entries.filter(campaign=campaign)
+        entries = entries.filter(campaign_id=campaign.pk)
     if kind:
         entries = entries.filter(kind=kind)
     if flagged:

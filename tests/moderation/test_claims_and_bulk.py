@@ -121,10 +121,22 @@ def test_claims_api_returns_the_entries_with_guidelines_and_the_lease(
 
 def test_claims_api_names_a_bad_field(moderator: Any, brand: Any, api: Any) -> None:
     client = api(moderator)
-    for body, field in (({"count": 0}, "count"), ({"campaign": "nope"}, "campaign"), ({"exclude": ["x"]}, "exclude")):
+    for body, field in (({"count": 0}, "count"), ({"kind": "audio"}, "kind"), ({"exclude": ["x"]}, "exclude")):
         response = client.post(f"/api/v1/brands/{brand.slug}/queue/claims/", body, format="json")
         assert response.status_code == 400, body
         assert field in response.json(), response.json()
+
+
+def test_a_filter_naming_another_brands_campaign_finds_nothing(
+    moderator: Any, fan: Any, roomy: Any, brand: Any, api: Any
+) -> None:
+    entries(fan, roomy, 1)
+    client = api(moderator)
+    claims = client.post(f"/api/v1/brands/{brand.slug}/queue/claims/", {"campaign": "not-ours"}, format="json")
+    assert claims.json()["entries"] == []
+    counts = client.get(f"/api/v1/brands/{brand.slug}/views/", {"campaign": "not-ours"}).json()
+    assert counts == {"pending": 0, "flagged": 0, "done": 0}
+    assert client.get(f"/api/v1/brands/{brand.slug}/views/", {"campaign": roomy.slug}).json()["pending"] == 1
 
 
 def test_bulk_approval_reports_entries_held_by_others_and_takes_the_rest(
@@ -245,3 +257,11 @@ def test_views_count_and_search_the_brands_entries(moderator: Any, fan: Any, roo
     bad = client.get(f"/api/v1/brands/{brand.slug}/entries/", {"view": "everything"})
     assert bad.status_code == 400
     assert "view" in bad.json()
+
+
+def test_true_and_false_are_not_entry_ids(moderator: Any, brand: Any, api: Any) -> None:
+    response = api(moderator).post(
+        f"/api/v1/brands/{brand.slug}/queue/release/", {"entries": [False, True]}, format="json"
+    )
+    assert response.status_code == 400
+    assert "entries" in response.json()

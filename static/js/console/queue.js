@@ -49,6 +49,7 @@ const state = {
   acked: 0,
   metrics: [],
   swaps: { ready: 0, waited: 0 },
+  resumed: false, // the first claim of the view has asked for the moderator's live leases
   unpainted: [], // keydown times of keys whose next picture is not painted yet
   booting: Boolean($("q-one").dataset.entry), // the server drew an entry: it stays until claims answer
   shownId: null,
@@ -188,7 +189,10 @@ function topUp() {
   if (state.drainedAt && performance.now() - state.drainedAt < EMPTY_POLL_MS && ahead > 0) return;
   const generation = state.generation;
   state.claiming += want;
-  const body = { count: want, exclude: excludeIds(), view: state.view };
+  // Only the first claim of a view takes back the moderator's live leases (after a reload); later
+  // ones would be handed the entries a claim still on its way has just taken.
+  const body = { count: want, exclude: excludeIds(), view: state.view, resume: !state.resumed };
+  state.resumed = true;
   if (state.filters.campaign) body.campaign = state.filters.campaign;
   if (state.filters.kind) body.kind = state.filters.kind;
   const asked = performance.now();
@@ -685,6 +689,7 @@ function drawCounts(counts) {
 
 function reset() {
   state.generation += 1;
+  state.resumed = false;
   state.booting = false;
   state.unpainted = [];
   release(state.deck.map((item) => item.entry.id));
