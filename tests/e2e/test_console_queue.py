@@ -21,7 +21,7 @@ from moderation.models import Decision, OutboxMail
 from moderation.services import queue_claim
 from submissions.models import Entry
 from tests.factories import BrandFactory, CampaignFactory, MembershipFactory, UserFactory
-from tests.helpers import pending_entry, undo_window_passes
+from tests.helpers import decide_now, pending_entry, undo_window_passes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 QUEUE = "/console/northern-lights/queue/"
@@ -267,3 +267,23 @@ def test_entries_held_ahead_go_back_to_the_pool_when_the_moderator_leaves(
         page.wait_for_timeout(100)
     # Only the entry in its undo window stays held: nobody else may decide it meanwhile.
     assert list(held.values_list("pk", flat=True)) == [made[0].pk]
+
+
+def test_done_view_reopens_a_rejected_entry_with_a_reason(
+    open_queue: Callable[..., Any], campaign: Campaign, moderator: User
+) -> None:
+    [entry] = entries(campaign, 1)
+    decide_now(actor=moderator, entry_id=entry.pk, action="reject", guideline_codes=["safe"])
+    page = open_queue(f"{QUEUE}?view=done")
+    current_is(page, entry)
+    assert "Rejected by mod@northern.test citing safe" in page.locator("#q-decision").inner_text()
+    page.get_by_role("button", name="Re-open this rejected entry…").click()
+    dialog = page.get_by_role("dialog", name="Re-open this rejected entry")
+    dialog.get_by_role("button", name="Confirm").click()
+    assert dialog.get_by_text("Say why, for the audit trail.").is_visible()  # a reason is required
+    dialog.get_by_label("Why? (kept in the audit trail)").fill("The stunt was staged safely on a mat.")
+    dialog.get_by_role("button", name="Confirm").click()
+    dialog.wait_for(state="hidden")
+    page.wait_for_function("() => /now/.test(document.getElementById('queue-status-text').textContent)")
+    entry.refresh_from_db()
+    assert entry.state == "pending"
