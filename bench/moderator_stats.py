@@ -99,6 +99,7 @@ def seed(decisions: int) -> str:
                     rows.append(
                         Decision(
                             entry=entry,
+                            brand=brand,
                             moderator=moderator,
                             action="approve" if rng.random() < 0.75 + 0.02 * number else "reject",
                             created_at=at,
@@ -124,6 +125,7 @@ def seed(decisions: int) -> str:
                     rows.append(
                         Decision(
                             entry=entry,
+                            brand=brand,
                             moderator=team[bulk % 3],
                             action="reject",
                             created_at=at,

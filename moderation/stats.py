@@ -178,7 +178,7 @@ def moderator_stats(*, brand: Brand, period: Period, include: Iterable[int] = ()
     # rejection, 2: undone. Read without Django's per-value converters (a float() call each).
     rows = (
         Decision.objects.filter(
-            entry__brand=brand, created_at__gte=period.since, created_at__lt=period.until, action__in=QUEUE_ACTIONS
+            brand=brand, created_at__gte=period.since, created_at__lt=period.until, action__in=QUEUE_ACTIONS
         )
         .order_by()
         .values_list(
