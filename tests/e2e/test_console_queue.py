@@ -6,6 +6,7 @@ the outcome in the database (decisions, undos, the fan's e-mail) and what the pa
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import Role, User
 from campaigns.models import Campaign
@@ -287,3 +289,22 @@ def test_done_view_reopens_a_rejected_entry_with_a_reason(
     page.wait_for_function("() => /now/.test(document.getElementById('queue-status-text').textContent)")
     entry.refresh_from_db()
     assert entry.state == "pending"
+
+
+def test_moderator_sees_who_took_over_the_entry_on_screen(open_queue: Callable[..., Any], campaign: Campaign) -> None:
+    made = entries(campaign, 2)
+    other = UserFactory.create(email="other.mod@northern.test")
+    MembershipFactory.create(user=other, brand=campaign.brand, role=Role.MODERATOR)
+    page = open_queue()
+    current_is(page, made[0])
+    # The lease ran out while the tab was hidden, and another moderator took the entry.
+    Entry.objects.filter(pk=made[0].pk).update(
+        claimed_by=other, claim_expires_at=timezone.now() + dt.timedelta(minutes=5)
+    )
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # back to the tab: leases renewed
+    page.locator("#q-banner").wait_for()
+    assert "Another moderator holds this entry now" in page.locator("#q-banner").inner_text()
+    assert page.locator("#q-hold-label").inner_text() == "Held by"
+    assert "other.mod@northern.test" in page.locator("#q-hold").inner_text()
+    page.keyboard.press("j")
+    current_is(page, made[1])
