@@ -461,3 +461,28 @@ def test_queue_flags_a_repeated_entry_with_a_link_to_the_earlier_one(
     page = client.get(QUEUE).content.decode()
     assert "Same file as" in page
     assert f"/e/{first.pk}/" in page
+
+
+def test_queue_page_claims_for_its_view_and_filters(
+    client: Client, moderator: User, fan: User, campaign: Campaign
+) -> None:
+    plain = pending(author=fan, campaign=campaign, seed=1)
+    flagged = pending(author=fan, campaign=campaign, seed=2)
+    Entry.objects.filter(pk=flagged.pk).update(flags=[{"kind": "rule", "rule": "caption-link"}])
+    login(client, moderator)
+
+    done = client.get(f"{QUEUE}?view=done")
+    assert done.status_code == 200
+    assert done.context["entry"] is None  # Done is a list the script loads: nothing is claimed
+    assert not Entry.objects.filter(claimed_by=moderator).exists()
+
+    page = client.get(f"{QUEUE}?view=flagged")
+    assert page.context["entry"] == flagged
+    assert page.context["counts"] == {"pending": 2, "flagged": 1, "done": 0}
+    assert b'aria-current="page" aria-keyshortcuts="g f"' in page.content
+    assert list(Entry.objects.filter(claimed_by=moderator)) == [flagged]
+
+    videos = client.get(f"{QUEUE}?kind=video")
+    assert videos.context["entry"] is None
+    assert videos.context["counts"]["pending"] == 0
+    assert Entry.objects.get(pk=plain.pk).claimed_by is None
