@@ -78,6 +78,8 @@ ROUTES = [
     Route("POST", C + "/queue/{pending}/decide/", {"action": "approve"}),
     Route("POST", C + "/queue/{pending}/skip/"),
     Route("GET", C + "/entries/{pending}/original/"),
+    Route("GET", C + "/entries/{pending}/"),
+    Route("GET", C + "/activity/"),
     Route("GET", F + "/"),
     Route("POST", F + "/publish/"),
     Route("POST", F + "/{approved}/shortlist/"),
@@ -91,6 +93,10 @@ ROUTES = [
     Route("POST", "/api/v1/entries/{approved}/shortlist/", api=True),
     Route("DELETE", "/api/v1/entries/{shortlisted}/shortlist/", api=True),
     Route("POST", "/api/v1/campaigns/{campaign}/features/publish/", api=True),
+    Route("GET", "/api/v1/entries/{pending}/activity/", api=True),
+    Route("GET", "/api/v1/brands/{brand}/activity/", api=True),
+    Route("GET", "/api/v1/brands/{brand}/activity/export.csv", api=True),
+    Route("GET", "/api/v1/brands/{brand}/activity/export.jsonl", api=True),
 ]
 
 # API routes that are not brand-scoped: public reads, a fan's own entries, token login.
