@@ -69,7 +69,11 @@ def _param(name: str, schema: dict[str, Any], description: str) -> OpenApiParame
 
 
 WHEN_SCHEMA = {
-    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}],
+    "anyOf": [
+        {"type": "string", "format": "date"},
+        {"type": "string", "format": "date-time"},
+        {"type": "string", "enum": [""]},
+    ],
 }
 FILTERS = [
     _param("since", WHEN_SCHEMA, "From this date (its start, UTC) or date-time on."),
@@ -118,7 +122,8 @@ def _filters(request: Request) -> selectors.ActivityFilters:
 class BrandActivity(generics.ListAPIView[Activity]):
     """The brand's activity records, newest first, with filters (owners, admins, analysts).
 
-    A filter that cannot be read is a 400 naming it.
+    A filter that cannot be read is a 400 naming it; an empty one is no filter; a range that ends
+    before it starts matches nothing.
     """
 
     serializer_class = ActivityOut

@@ -24,9 +24,10 @@ DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 DATE_TIME = DATE + r"[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?([Zz]|[+-][0-9]{2}:?[0-9]{2})?"
 WHEN_PATTERN = rf"^({DATE}|{DATE_TIME})$"
 # An e-mail address, a person's id, "system" (every automatic actor) or "system:<rule>": one word.
-ACTOR_PATTERN = r"^[^\s\x00]{1,254}$"
+# Empty is allowed everywhere and means "no filter" (a form sends its empty fields).
+ACTOR_PATTERN = r"^[^\s\x00]{0,254}$"
 # The start of "<entity>.<verb>", e.g. "entry." or "entry.appro".
-VERB_PATTERN = r"^[a-z_]{1,32}(\.[a-z_]{0,31})?$"
+VERB_PATTERN = r"^([a-z_]{1,32}(\.[a-z_]{0,31})?)?$"
 SYSTEM = "system"
 
 _WHEN = re.compile(WHEN_PATTERN)
@@ -60,6 +61,11 @@ class ActivityFilters:
     def query(self) -> dict[str, str]:
         return dict(self.raw)
 
+    @property
+    def inverted(self) -> bool:
+        """The range ends before (or where) it starts: it can match nothing."""
+        return self.since is not None and self.until is not None and self.until <= self.since
+
 
 def _when_error(field: str) -> DomainError:
     return DomainError(
@@ -81,7 +87,6 @@ def parse_when(raw: str, *, field: str, end: bool) -> dt.datetime:
 
     Raises DomainError naming `field` for text that is neither a date nor a date-time.
     """
-    raw = raw.strip()
     if not _WHEN.match(raw):
         raise _when_error(field)
     try:
@@ -112,8 +117,7 @@ def parse_when(raw: str, *, field: str, end: bool) -> dt.datetime:
 
 def parse_actor(raw: str) -> ActorFilter:
     """A person's id (digits), "system" (every automatic actor), or one actor label (e-mail, system:<rule>)."""
-    raw = raw.strip()
-    if not _ACTOR.match(raw):
+    if not raw or not _ACTOR.match(raw):
         raise DomainError(
             _("Give an e-mail address, a person's id, or “system” (up to 254 characters, no spaces)."),
             field="actor",
@@ -126,8 +130,7 @@ def parse_actor(raw: str) -> ActorFilter:
 
 
 def parse_verb(raw: str) -> str:
-    raw = raw.strip()
-    if not _VERB.match(raw):
+    if not raw or not _VERB.match(raw):
         raise DomainError(
             _("Give the start of an action such as “entry.” or “entry.approved” (lower-case letters, one dot)."),
             field="verb",
@@ -138,13 +141,12 @@ def parse_verb(raw: str) -> str:
 def activity_filters(query: Mapping[str, str]) -> ActivityFilters:
     """Read since/until/actor/verb from a query string or a form; empty values are left out.
 
-    Raises DomainError naming the first field that is not valid (also `until` before `since`).
+    Raises DomainError naming the first field that is not valid. A range that ends before it starts
+    is valid and matches nothing (the console's form says so next to the field: ActivityFilters.inverted).
     """
-    raw = {name: query.get(name, "").strip() for name in ("since", "until", "actor", "verb")}
+    raw = {name: query.get(name, "") for name in ("since", "until", "actor", "verb")}
     since = parse_when(raw["since"], field="since", end=False) if raw["since"] else None
     until = parse_when(raw["until"], field="until", end=True) if raw["until"] else None
-    if since and until and until <= since:
-        raise DomainError(_("The end must come after the start."), field="until")
     return ActivityFilters(
         since=since,
         until=until,

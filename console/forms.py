@@ -57,4 +57,7 @@ class ActivityFilterForm(forms.Form):
         except DomainError as exc:
             self.add_error(exc.field if exc.field in self.fields else None, exc.message)
             self.filters = ActivityFilters()
+        else:
+            if self.filters.inverted:
+                self.add_error("until", _("The end must come after the start."))
         return cleaned

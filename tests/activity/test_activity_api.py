@@ -123,7 +123,7 @@ def test_the_brands_record_is_filtered_by_dates_actor_and_verb(
         ("since", "yesterday"),
         ("since", "2026-02-30"),
         ("until", "2026-11-20T25:00:00Z"),
-        ("until", "2026-11-19"),  # before `since` below
+        ("since", " 2026-11-20"),
         ("actor", "two words"),
         ("actor", "x" * 255),
         ("verb", "Entry.Approved"),
@@ -140,6 +140,15 @@ def test_a_filter_that_cannot_be_read_is_a_400_naming_it(
         assert response["Content-Type"].startswith("application/json")
         body = response.json()
         assert list(body) == [name, "detail"]
+
+
+def test_empty_filters_are_no_filters_and_a_range_ending_before_it_starts_matches_nothing(
+    api: Api, brand: Brand, analyst: User
+) -> None:
+    _at(brand, DAY)
+    url = f"/api/v1/brands/{brand.slug}/activity/"
+    assert api(analyst).get(url, {"since": "", "until": "", "actor": "", "verb": ""}).json()["count"] == 1
+    assert api(analyst).get(url, {"since": "2026-11-20", "until": "2026-11-19"}).json()["count"] == 0
 
 
 # --- Exports --------------------------------------------------------------------------------------

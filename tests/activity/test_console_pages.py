@@ -80,6 +80,12 @@ def test_a_filter_the_page_cannot_read_is_shown_next_to_its_field(brand: Brand, 
     assert "Export CSV" not in page
 
 
+def test_a_range_that_ends_before_it_starts_is_pointed_out_at_its_end(brand: Brand, analyst: User) -> None:
+    page = _page(analyst, f"/console/{brand.slug}/activity/?since=2026-11-20&until=2026-11-19", status=400)
+    assert 'id="id_until_error"' in page
+    assert "The end must come after the start." in page
+
+
 def test_moderators_and_outsiders_do_not_get_the_activity_page(brand: Brand, moderator: User, outsider: User) -> None:
     for person in (moderator, outsider):
         assert _client(person).get(f"/console/{brand.slug}/activity/").status_code == 404
