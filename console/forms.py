@@ -33,20 +33,20 @@ class ActivityFilterForm(forms.Form):
         label=_("From"),
         required=False,
         max_length=40,
-        help_text=_("A date (2026-11-25) or a date and time (2026-11-25T14:30:00Z), UTC."),
+        help_text=_("A date (2026-11-25) or date-time, UTC."),
     )
-    until = forms.CharField(label=_("Until"), required=False, max_length=40, help_text=_("Up to the end of that day."))
+    until = forms.CharField(label=_("Until"), required=False, max_length=40, help_text=_("To the end of that day."))
     actor = forms.CharField(
         label=_("Who"),
         required=False,
         max_length=254,
-        help_text=_("An e-mail address, a person's id, or “system”."),
+        help_text=_("An e-mail, a person's id, or “system”."),
     )
     verb = forms.CharField(
         label=_("Action"),
         required=False,
         max_length=64,
-        help_text=_("The start of an action, e.g. “entry.” or “entry.approved”."),
+        help_text=_("e.g. “entry.” or “entry.approved”."),
         widget=forms.TextInput(attrs={"list": "known-verbs", "autocomplete": "off"}),
     )
 

@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.models import AUDIT_ROLES, MODERATE_ROLES, READ_ROLES
@@ -92,6 +93,7 @@ def entry(request: AuthenticatedHttpRequest, brand: str, entry_id: uuid.UUID) ->
         "picture": _picture(renditions),
         "video": next((r for r in renditions if r["format"] == "mp4"), None),
         "decisions": decisions.order_by("created_at"),
+        "now": timezone.now(),
         "timeline": [_row(r) for r in activity_of_entry(entry_id=entry_obj.pk)],
         "can_moderate": brand_obj.pk in member_brand_ids(user=request.user, roles=MODERATE_ROLES),
         "can_audit": brand_obj.pk in member_brand_ids(user=request.user, roles=AUDIT_ROLES),
