@@ -23,10 +23,10 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role, User
 from campaigns.models import Campaign
-from moderation.services import entry_decide
 from submissions.models import Entry
 from submissions.samples import sample_photo
 from tests.factories import CampaignFactory, MembershipFactory, UserFactory
+from tests.helpers import decide_now
 from tests.integration.helpers import Worker, jpeg_segments, wait_for, webp_chunks
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -170,7 +170,7 @@ def test_approved_entry_renditions_are_in_the_public_bucket_and_served_to_anyone
     photo = sample_photo(seed=22, with_gps=True, exif_orientation=6, comment=SECRET_COMMENT)
     entry = wait_until_pending(celery_worker, upload(fan=fan, campaign=campaign, photo=photo))
 
-    entry_decide(actor=moderator, entry_id=entry.pk, action="approve")
+    decide_now(actor=moderator, entry_id=entry.pk, action="approve")
 
     entry.refresh_from_db()
     assert entry.state == "approved"
@@ -247,3 +247,28 @@ def test_worker_killed_while_processing_gets_the_task_again_and_entry_ends_pendi
         worker=celery_worker,
     )
     assert "WorkerLostError" in celery_worker.log_text()
+
+
+def test_the_worker_applies_a_decision_when_its_undo_window_ends_and_not_an_undone_one(
+    celery_worker: Worker, s3: Any, fan: User, moderator: User, campaign: Campaign, settings: Any
+) -> None:
+    """The decision's own task, queued with a countdown, does the work on the real worker."""
+    from moderation.models import OutboxMail
+    from moderation.services import decision_undo, entry_decide
+
+    settings.MODERATION_UNDO_SECONDS = 5
+    kept = wait_until_pending(celery_worker, upload(fan=fan, campaign=campaign, photo=sample_photo(seed=31)))
+    undone = wait_until_pending(celery_worker, upload(fan=fan, campaign=campaign, photo=sample_photo(seed=32)))
+    decision = entry_decide(actor=moderator, entry_id=kept.pk, action="approve")
+    regret = entry_decide(actor=moderator, entry_id=undone.pk, action="approve")
+    decision_undo(actor=moderator, decision_id=regret.pk)
+    assert state_of(str(kept.pk)) == "pending"
+
+    wait_for(lambda: state_of(str(kept.pk)) == "approved", timeout=30, what="the approval", worker=celery_worker)
+    decision.refresh_from_db()
+    assert decision.applied_at is not None
+    assert decision.applied_at >= decision.effective_at
+    assert keys_under(s3, settings.S3_PUBLIC_BUCKET, f"entries/{kept.pk}/")
+    assert state_of(str(undone.pk)) == "pending"
+    assert keys_under(s3, settings.S3_PUBLIC_BUCKET, f"entries/{undone.pk}/") == []
+    assert list(OutboxMail.objects.values_list("subject", flat=True)) == ["Your #PipelineMonday entry is approved"]
