@@ -117,6 +117,7 @@ def test_an_entrys_page_shows_its_picture_decision_and_timeline(
         assert "Too risky" in decisions
         timeline = page.split('id="timeline-heading"')[1]
         assert "entry.processed" in timeline
+        assert "decision.made" in timeline
         assert "system:processing" in timeline
     assert "Open the original file" in _page(moderator, f"/console/{brand.slug}/entries/{rejected.pk}/")
     assert "Open the original file" not in _page(analyst, f"/console/{brand.slug}/entries/{rejected.pk}/")
