@@ -227,3 +227,15 @@ def test_an_export_iterates_the_database_in_chunks_instead_of_loading_it(
         response = api(analyst).get(f"/api/v1/brands/{brand.slug}/activity/{suffix}")
         assert len(_stream(response).splitlines()) == 10 + (suffix == "export.csv")
     assert chunks == [2000, 2000]
+
+
+def test_the_schema_documents_the_audit_endpoints_and_the_exports_media_types(client: Any) -> None:
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    paths = schema["paths"]
+    assert "/api/v1/entries/{entry_id}/activity/" in paths
+    listing = paths["/api/v1/brands/{brand}/activity/"]["get"]
+    assert {p["name"] for p in listing["parameters"]} >= {"since", "until", "actor", "verb", "limit", "offset"}
+    for suffix, media_type in (("export.csv", "text/csv"), ("export.jsonl", "application/x-ndjson")):
+        export = paths[f"/api/v1/brands/{{brand}}/activity/{suffix}"]["get"]
+        assert list(export["responses"]["200"]["content"]) == [media_type]
+        assert "400" in export["responses"]
