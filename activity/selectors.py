@@ -25,7 +25,9 @@ DATE_TIME = DATE + r"[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?([Zz]|[+-][0-9
 WHEN_PATTERN = rf"^({DATE}|{DATE_TIME})$"
 # An e-mail address, a person's id, "system" (every automatic actor) or "system:<rule>": one word.
 # Empty is allowed everywhere and means "no filter" (a form sends its empty fields).
-ACTOR_PATTERN = r"^[^\s\x00]{0,254}$"
+# Spaces and control characters are named as a range: `\s` means different characters to Python, to
+# JavaScript and to schema-driven clients (the unit separator \x1d is white space to Python alone).
+ACTOR_PATTERN = r"^[^\x00-\x20]{0,254}$"
 # The start of "<entity>.<verb>", e.g. "entry." or "entry.appro".
 VERB_PATTERN = r"^([a-z_]{1,32}(\.[a-z_]{0,31})?)?$"
 SYSTEM = "system"

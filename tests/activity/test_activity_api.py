@@ -125,6 +125,7 @@ def test_the_brands_record_is_filtered_by_dates_actor_and_verb(
         ("until", "2026-11-20T25:00:00Z"),
         ("since", " 2026-11-20"),
         ("actor", "two words"),
+        ("actor", "ctrl\x1dchar"),
         ("actor", "x" * 255),
         ("verb", "Entry.Approved"),
         ("verb", "entry.approved.twice"),
