@@ -13,7 +13,7 @@ from activity.models import Activity
 from campaigns.models import Campaign
 from moderation.services import entry_decide
 from submissions.models import Entry
-from tests.helpers import pending_entry
+from tests.helpers import approved_entry, pending_entry
 
 pytestmark = pytest.mark.django_db
 DAY = dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC)
@@ -127,3 +127,11 @@ def test_an_entrys_page_is_404_outside_its_brand(rejected: Entry, brand: Brand, 
     for person in (outsider, fan):
         assert _client(person).get(f"/console/{brand.slug}/entries/{rejected.pk}/").status_code == 404
     assert _client(outsider).get(f"/console/rival-records/entries/{rejected.pk}/").status_code == 404
+
+
+def test_the_feature_page_leads_moderators_to_each_entrys_history(
+    campaign: Campaign, brand: Brand, fan: User, moderator: User
+) -> None:
+    entry = approved_entry(author=fan, campaign=campaign, moderator=moderator)
+    page = _page(moderator, f"/console/{brand.slug}/campaigns/{campaign.slug}/feature/")
+    assert f'href="/console/{brand.slug}/entries/{entry.pk}/"' in page
