@@ -58,7 +58,12 @@ DECIDED_BY_DATA = [
 # A multipart body carries every value as text: `caption=false` is the caption "false", so a "wrong
 # type" there is a valid request. Negative checks stay on for the JSON twin (complete), which reads
 # the same fields with the same serializer.
-MULTIPART = ["/api/v1/campaigns/{slug}/entries/", "/api/v1/uploads/{slot_id}/file/"]
+# The lease release also takes a form (navigator.sendBeacon cannot send JSON with a CSRF header).
+MULTIPART = [
+    "/api/v1/campaigns/{slug}/entries/",
+    "/api/v1/uploads/{slot_id}/file/",
+    "/api/v1/brands/{brand}/queue/release/",
+]
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429"]
 # The brand's audit trail and its exports answer only owners, admins and analysts (moderators get
 # 404), so a fourth run, as an analyst, fuzzes them and nothing else. The exports stream CSV and
