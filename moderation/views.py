@@ -185,7 +185,6 @@ def _queue_config(
     request: AuthenticatedHttpRequest, brand: Brand, filters: dict[str, str], counts: dict[str, int]
 ) -> dict[str, Any]:
     """What the page's script needs, as the JSON block `queue-config`."""
-    brand_url = reverse("console-brand", kwargs={"brand": brand.slug})
     return {
         "brand": brand.slug,
         "api_base": "/api/v1",
@@ -203,7 +202,7 @@ def _queue_config(
         # Address patterns with the zero UUID standing for the entry's id.
         "original_url": reverse("console-original", kwargs={"brand": brand.slug, "entry_id": ZERO_UUID}),
         "decide_url": reverse("console-decide", kwargs={"brand": brand.slug, "entry_id": ZERO_UUID}),
-        "entry_url": f"{brand_url}entries/{ZERO_UUID}/",
+        "entry_url": reverse("console-entry", kwargs={"brand": brand.slug, "entry_id": ZERO_UUID}),
     }
 
 

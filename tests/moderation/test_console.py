@@ -281,6 +281,7 @@ def test_queue_page_gives_its_script_the_brand_the_undo_window_and_the_campaigns
     assert config["filters"] == {"campaign": "", "kind": "photo", "q": ""}  # an unknown campaign: all
     assert config["campaigns"] == [{"slug": "movement-monday", "hashtag": "#MovementMonday", "title": campaign.title}]
     assert config["counts"]["pending"] == 1
+    assert config["entry_url"] == "/console/northern-lights/entries/00000000-0000-0000-0000-000000000000/"
 
 
 def test_analyst_cannot_open_the_queue(client: Client, analyst: User, fan: User, campaign: Campaign) -> None:
