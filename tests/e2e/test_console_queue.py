@@ -308,3 +308,28 @@ def test_moderator_sees_who_took_over_the_entry_on_screen(open_queue: Callable[.
     assert "other.mod@northern.test" in page.locator("#q-hold").inner_text()
     page.keyboard.press("j")
     current_is(page, made[1])
+
+
+def test_bulk_reject_cites_the_guideline_and_z_undoes_the_whole_bulk(
+    open_queue: Callable[..., Any], campaign: Campaign, moderator: User
+) -> None:
+    made = entries(campaign, 4)
+    page = open_queue(f"{QUEUE}?layout=grid")
+    page.locator("#q-grid-list [role=option]").nth(3).wait_for()
+    page.locator(f"#cell-{made[1].pk}").focus()
+    page.keyboard.press("x")
+    page.keyboard.press("Shift+J")
+    assert page.locator("#q-grid-list [aria-selected=true]").count() == 2
+    page.keyboard.press("r")
+    page.keyboard.press("4")
+    page.wait_for_function("() => /Rejected 2 entries/.test(document.getElementById('queue-status-text').textContent)")
+    bulk = Decision.objects.filter(moderator=moderator)
+    assert {d.entry_id for d in bulk} == {made[1].pk, made[2].pk}
+    assert {g.code for d in bulk for g in d.guidelines.all()} == {"no-ads"}
+    assert len({d.bulk_id for d in bulk}) == 1
+
+    page.keyboard.press("z")
+    page.wait_for_function("() => /Undone: 2 decisions/.test(document.getElementById('queue-status-text').textContent)")
+    assert bulk.filter(undone_at__isnull=False).count() == 2
+    assert undo_window_passes() == 0
+    assert set(Entry.objects.filter(state="pending").values_list("pk", flat=True)) == {e.pk for e in made}

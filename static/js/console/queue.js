@@ -1090,6 +1090,16 @@ function wire() {
     else if (button.dataset.act === "reverse") askReason(button.dataset.action, button.textContent.replace("…", ""));
   });
   $("q-grid-more").addEventListener("click", moreList);
+  // Focus that arrives in the grid some other way (Tab, a screen reader) moves its cursor too.
+  $("q-grid-list").addEventListener("focusin", (event) => {
+    const cell = event.target.closest("[role=option]");
+    if (!cell || Number(cell.dataset.index) === state.listPos) return;
+    for (const other of $("q-grid-list").children) {
+      other.classList.toggle("focused", other === cell);
+      other.tabIndex = other === cell ? 0 : -1;
+    }
+    state.listPos = Number(cell.dataset.index);
+  });
   $("q-grid-list").addEventListener("click", (event) => {
     const cell = event.target.closest("[role=option]");
     if (!cell) return;
