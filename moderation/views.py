@@ -174,7 +174,7 @@ def _queue_filters(request: AuthenticatedHttpRequest, brand: Brand) -> dict[str,
     kind = request.GET.get("kind", "")
     return {
         "view": view if view in QUEUE_VIEWS else "pending",
-        "campaign": campaign if brand.campaigns.filter(slug=campaign).exists() else "",
+        "campaign": campaign if campaign and brand.campaigns.filter(slug=campaign).exists() else "",
         "kind": kind if kind in QUEUE_KINDS else "",
         "q": request.GET.get("q", "").strip()[:200],
         "layout": "grid" if request.GET.get("layout") == "grid" else "one",
