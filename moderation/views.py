@@ -77,6 +77,7 @@ def brand_home(request: AuthenticatedHttpRequest, brand: str) -> HttpResponse:
     brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=READ_ROLES)
     now = timezone.now()
     rows = []
+    # Counts come from the entry tallies (selectors.console_campaigns): no query here reads entries.
     for campaign in selectors.console_campaigns(brand=brand_obj):
         if campaign.is_open(now):
             status = ("open", _("Open"))
