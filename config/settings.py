@@ -164,6 +164,9 @@ CELERY_BEAT_SCHEDULE = {
 # --- Moderation ------------------------------------------------------------------------------
 # A decision takes effect this many seconds after it is made (the moderator's undo window).
 MODERATION_UNDO_SECONDS = min(30, max(5, env.int("MODERATION_UNDO_SECONDS", default=10)))
+# With tasks in-process (`make run`) a timer thread applies decisions when their window ends;
+# the tests turn it off and apply them explicitly.
+MODERATION_APPLY_TIMER = env.bool("MODERATION_APPLY_TIMER", default=CELERY_TASK_ALWAYS_EAGER)
 
 # --- Media storage ----------------------------------------------------------------------------
 # Originals are private; renditions of public entries and the widget's feature documents are

@@ -38,6 +38,21 @@ api_v1 = [
     path("entries/<str:entry_id>/shortlist/", moderation_api.EntryShortlist.as_view(), name="api-entry-shortlist"),
     path("brands/<slug:brand>/queue/", moderation_api.BrandQueue.as_view(), name="api-brand-queue"),
     path("brands/<slug:brand>/queue/claim/", moderation_api.BrandQueueClaim.as_view(), name="api-brand-queue-claim"),
+    path("brands/<slug:brand>/queue/claims/", moderation_api.BrandQueueClaims.as_view(), name="api-brand-queue-claims"),
+    path("brands/<slug:brand>/queue/leases/", moderation_api.BrandQueueLeases.as_view(), name="api-brand-queue-leases"),
+    path(
+        "brands/<slug:brand>/queue/release/", moderation_api.BrandQueueRelease.as_view(), name="api-brand-queue-release"
+    ),
+    path("brands/<slug:brand>/bulk/", moderation_api.BrandBulk.as_view(), name="api-brand-bulk"),
+    path(
+        "brands/<slug:brand>/bulk/<uuid:bulk_id>/undo/",
+        moderation_api.BrandBulkUndo.as_view(),
+        name="api-brand-bulk-undo",
+    ),
+    path("brands/<slug:brand>/entries/", moderation_api.BrandEntries.as_view(), name="api-brand-entries"),
+    path("brands/<slug:brand>/views/", moderation_api.BrandViewCounts.as_view(), name="api-brand-views"),
+    path("decisions/<str:decision_id>/undo/", moderation_api.DecisionUndo.as_view(), name="api-decision-undo"),
+    path("entries/<str:entry_id>/reversal/", moderation_api.EntryReversal.as_view(), name="api-entry-reversal"),
 ]
 
 urlpatterns = [

@@ -8,15 +8,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Brand
-from campaigns.models import Campaign
-from moderation.models import Feature, FeatureEntry, ShortlistItem
+from campaigns.models import Campaign, Guideline
+from moderation.models import Decision, Feature, FeatureEntry, ShortlistItem
 from submissions.models import Entry, EntryState, EntryTally, Rendition
 from submissions.storage import public_storage
 
@@ -208,3 +208,77 @@ def shortlist_week(*, campaign: Campaign, now: dt.datetime | None = None) -> tup
     if now >= campaign.feature_due_at(year, week) or campaign.features.filter(iso_year=year, iso_week=week).exists():
         year, week = campaign.iso_week(now + dt.timedelta(days=7))
     return year, week
+
+
+# --- Queue views (the one-page console and its API) ----------------------------------------------
+QUEUE_VIEWS = ("pending", "flagged", "done")
+DONE_WINDOW = dt.timedelta(hours=24)
+
+
+def queue_entries(
+    *,
+    brand: Brand,
+    view: str = "pending",
+    campaign: Campaign | None = None,
+    kind: str | None = None,
+    q: str = "",
+) -> QuerySet[Entry]:
+    """A view of the brand's entries: pending (oldest first), flagged (pending with an automatic
+    flag), done (decided in the last 24 hours, latest first). `q` is an entry id, or words of the
+    caption or the fan's public name. Callers have checked the viewer's role."""
+    entries = Entry.objects.filter(brand=brand)
+    if campaign is not None:
+        entries = entries.filter(campaign=campaign)
+    if kind:
+        entries = entries.filter(kind=kind)
+    q = q.strip()
+    if q:
+        try:
+            entries = entries.filter(pk=uuid.UUID(q))
+        except ValueError:
+            entries = entries.filter(Q(caption__icontains=q) | Q(author__display_name__icontains=q))
+    if view == "done":
+        since = timezone.now() - DONE_WINDOW
+        entries = (
+            entries.filter(decisions__created_at__gte=since)
+            .annotate(last_decided_at=Max("decisions__created_at"))
+            .order_by("-last_decided_at")
+        )
+    else:
+        entries = entries.filter(state=EntryState.PENDING).order_by("created_at")
+        if view == "flagged":
+            entries = entries.exclude(flags=[])
+    return entries.select_related("campaign", "author", "claimed_by").prefetch_related(
+        "renditions", Prefetch("campaign__guidelines", queryset=Guideline.objects.filter(active=True))
+    )
+
+
+def queue_counts(*, brand: Brand, campaign: Campaign | None = None, kind: str | None = None) -> dict[str, int]:
+    """How many entries each queue view holds (pending and flagged through the partial index)."""
+    pending = Entry.objects.filter(brand=brand, state=EntryState.PENDING)
+    if campaign is not None:
+        pending = pending.filter(campaign=campaign)
+    if kind:
+        pending = pending.filter(kind=kind)
+    counts = pending.aggregate(pending=Count("pk"), flagged=Count("pk", filter=~Q(flags=[])))
+    done = Decision.objects.filter(entry__brand=brand, created_at__gte=timezone.now() - DONE_WINDOW)
+    if campaign is not None:
+        done = done.filter(entry__campaign=campaign)
+    if kind:
+        done = done.filter(entry__kind=kind)
+    counts["done"] = done.values("entry_id").distinct().count()
+    return counts
+
+
+def last_decisions(*, entries: list[Entry]) -> dict[uuid.UUID, Decision]:
+    """The latest decision of each entry (for the Done view and its undo and reversal buttons)."""
+    latest: dict[uuid.UUID, Decision] = {}
+    decisions = (
+        Decision.objects.filter(entry__in=entries)
+        .select_related("moderator")
+        .prefetch_related("guidelines")
+        .order_by("entry_id", "-created_at")
+    )
+    for decision in decisions:
+        latest.setdefault(decision.entry_id, decision)
+    return latest

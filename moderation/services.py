@@ -9,19 +9,25 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
+from django import db
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ADMIN_ROLES, MODERATE_ROLES, Brand, User
 from accounts.permissions import require_brand_role
+from activity.services import activity_record, activity_records
 from campaigns.models import Campaign, Guideline
 from config.errors import Conflict, DomainError
 from moderation import notifications
@@ -29,12 +35,17 @@ from moderation.models import Decision, DecisionAction, Feature, FeatureEntry, S
 from moderation.selectors import feature_document, feature_document_forget, shortlist_week
 from submissions.models import Entry, EntryState
 from submissions.services import entry_publish_renditions, entry_transition, entry_unpublish_renditions
+from submissions.signals import entry_left_public
 from submissions.storage import public_storage
 
 log = logging.getLogger(__name__)
 
 CLAIM_LEASE = dt.timedelta(minutes=5)
+CLAIM_MAX = 10  # entries one claim takes (the console holds the current one and three more)
+BULK_MAX = 500
 NOTE_MAX = 1000
+SYSTEM_UNDO_WINDOW = "system:undo-window"
+SYSTEM_WEEKLY_FEATURE = "system:weekly-feature"
 
 
 def _locked_entry(*, actor: User, entry_id: uuid.UUID | str, roles: Iterable[str]) -> Entry:
@@ -48,46 +59,254 @@ def _locked_entry(*, actor: User, entry_id: uuid.UUID | str, roles: Iterable[str
     return entry
 
 
-def queue_claim_next(*, actor: User, brand: Brand, exclude: Iterable[uuid.UUID | str] = ()) -> Entry | None:
-    """Lease the oldest unclaimed pending entry of `brand` to `actor`, or None when none is left.
+def undo_window() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.MODERATION_UNDO_SECONDS)
 
-    A moderator who already holds a live lease gets that entry again (a reload skips nothing);
-    `exclude` passes over entries this moderator skipped.
-    Concurrent moderators never get the same entry: rows are taken FOR UPDATE SKIP LOCKED.
+
+def _open_decisions() -> QuerySet[Decision]:
+    return Decision.objects.filter(applied_at__isnull=True, undone_at__isnull=True)
+
+
+_CLAIM_SQL = """
+WITH picked AS (
+    SELECT id, claimed_by_id AS previous_holder
+    FROM submissions_entry
+    WHERE brand_id = %(brand)s AND state = 'pending'
+      AND (claim_expires_at IS NULL OR claim_expires_at <= %(now)s)
+      {filters}
+    ORDER BY created_at
+    LIMIT %(count)s
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE submissions_entry AS e
+SET claimed_by_id = %(actor)s, claim_expires_at = %(until)s
+FROM picked
+WHERE e.id = picked.id
+RETURNING e.*, picked.previous_holder
+"""
+
+
+def queue_claim(
+    *,
+    actor: User,
+    brand: Brand,
+    count: int = 1,
+    exclude: Iterable[uuid.UUID | str] = (),
+    campaign: Campaign | None = None,
+    kind: str | None = None,
+    flagged: bool = False,
+    resume: bool = False,
+) -> list[Entry]:
+    """Lease up to `count` of the brand's oldest unclaimed pending entries to `actor`.
+
+    With `resume`, the moderator's own live leases come first (a reload skips nothing); entries
+    whose decision waits out its undo window are not among them. `exclude` passes over entries
+    the moderator holds or skipped. Concurrent moderators never get the same entry: on
+    PostgreSQL one UPDATE takes the rows FOR UPDATE SKIP LOCKED through the partial index
+    entry_claimable, so a claim costs the same with a backlog of ten or of a million.
+    An expired lease taken over from another moderator is recorded in the activity trail.
     """
     require_brand_role(user=actor, brand_id=brand.pk, roles=MODERATE_ROLES)
+    count = max(1, min(count, CLAIM_MAX))
+    exclude_ids = [str(pk) for pk in exclude]
     now = timezone.now()
-    pending = Entry.objects.filter(campaign__brand=brand, state=EntryState.PENDING).exclude(pk__in=list(exclude))
-    with transaction.atomic():
-        held = pending.filter(claimed_by=actor, claim_expires_at__gt=now).order_by("created_at").first()
-        if held is not None:
-            return held
-        entry = (
-            pending.filter(Q(claim_expires_at__isnull=True) | Q(claim_expires_at__lte=now))
-            .select_for_update(skip_locked=True, of=("self",))
-            .order_by("created_at")
-            .first()
+    held: list[Entry] = []
+    if resume:
+        mine = _claimable(brand=brand, campaign=campaign, kind=kind, flagged=flagged).filter(
+            claimed_by=actor, claim_expires_at__gt=now
         )
-        if entry is None:
-            return None
-        entry.claimed_by = actor
-        entry.claim_expires_at = now + CLAIM_LEASE
-        entry.save(update_fields=["claimed_by", "claim_expires_at"])
-    return entry
+        mine = mine.exclude(pk__in=exclude_ids).exclude(pk__in=_open_decisions().values("entry_id"))
+        held = list(mine.order_by("created_at")[:count])
+        exclude_ids += [str(e.pk) for e in held]
+    wanted = count - len(held)
+    if wanted <= 0:
+        return held
+    until = now + CLAIM_LEASE
+    if connection.vendor == "postgresql":
+        claimed = _claim_postgresql(
+            actor=actor,
+            brand=brand,
+            count=wanted,
+            exclude=exclude_ids,
+            campaign=campaign,
+            kind=kind,
+            flagged=flagged,
+            now=now,
+            until=until,
+        )
+    else:
+        claimed = _claim_portable(
+            actor=actor,
+            brand=brand,
+            count=wanted,
+            exclude=exclude_ids,
+            campaign=campaign,
+            kind=kind,
+            flagged=flagged,
+            now=now,
+            until=until,
+        )
+    claimed.sort(key=lambda e: e.created_at)
+    taken_over = [e for e in claimed if getattr(e, "previous_holder", None) not in (None, actor.pk)]
+    if taken_over:
+        activity_records(
+            [
+                {
+                    "verb": "claim.taken_over",
+                    "target_type": "entry",
+                    "target_id": e.pk,
+                    "brand_id": brand.pk,
+                    "campaign_id": e.campaign_id,
+                    "entry_id": e.pk,
+                    "snapshot": {"previous_holder_id": e.previous_holder},  # type: ignore[attr-defined]
+                }
+                for e in taken_over
+            ],
+            actor=actor,
+        )
+    return held + claimed
 
 
-def queue_release(*, actor: User, entry_id: uuid.UUID | str) -> None:
-    """Give back a lease so another moderator can take the entry (e.g. "skip")."""
+def _claimable(*, brand: Brand, campaign: Campaign | None, kind: str | None, flagged: bool) -> QuerySet[Entry]:
+    entries = Entry.objects.filter(brand=brand, state=EntryState.PENDING)
+    if campaign is not None:
+        entries = entries.filter(campaign=campaign)
+    if kind:
+        entries = entries.filter(kind=kind)
+    if flagged:
+        entries = entries.exclude(flags=[])
+    return entries
+
+
+def _claim_postgresql(
+    *,
+    actor: User,
+    brand: Brand,
+    count: int,
+    exclude: list[str],
+    campaign: Campaign | None,
+    kind: str | None,
+    flagged: bool,
+    now: dt.datetime,
+    until: dt.datetime,
+) -> list[Entry]:
+    params: dict[str, Any] = {"brand": brand.pk, "now": now, "count": count, "actor": actor.pk, "until": until}
+    filters = []
+    if exclude:
+        filters.append("AND NOT (id = ANY(%(exclude)s::uuid[]))")
+        params["exclude"] = exclude
+    if campaign is not None:
+        filters.append("AND campaign_id = %(campaign)s")
+        params["campaign"] = campaign.pk
+    if kind:
+        filters.append("AND kind = %(kind)s")
+        params["kind"] = kind
+    if flagged:
+        filters.append("AND flags <> '[]'::jsonb")
+    sql = _CLAIM_SQL.format(filters="\n      ".join(filters))
+    with transaction.atomic():  # the statement commits on its own; atomic keeps callers' savepoints simple
+        return list(Entry.objects.raw(sql, params))
+
+
+def _claim_portable(
+    *,
+    actor: User,
+    brand: Brand,
+    count: int,
+    exclude: list[str],
+    campaign: Campaign | None,
+    kind: str | None,
+    flagged: bool,
+    now: dt.datetime,
+    until: dt.datetime,
+) -> list[Entry]:
+    """The same claim for SQLite (`make run`), where the database serialises writers anyway."""
     with transaction.atomic():
-        entry = _locked_entry(actor=actor, entry_id=entry_id, roles=MODERATE_ROLES)
-        if entry.claimed_by_id == actor.pk:
-            entry.claimed_by = None
-            entry.claim_expires_at = None
-            entry.save(update_fields=["claimed_by", "claim_expires_at"])
+        free = (
+            _claimable(brand=brand, campaign=campaign, kind=kind, flagged=flagged)
+            .filter(Q(claim_expires_at__isnull=True) | Q(claim_expires_at__lte=now))
+            .exclude(pk__in=exclude)
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("created_at")[:count]
+        )
+        entries = list(free)
+        for entry in entries:
+            entry.previous_holder = entry.claimed_by_id  # type: ignore[attr-defined]
+        Entry.objects.filter(pk__in=[e.pk for e in entries]).update(claimed_by=actor, claim_expires_at=until)
+        for entry in entries:
+            entry.claimed_by_id, entry.claim_expires_at = actor.pk, until
+    return entries
+
+
+def queue_claim_next(*, actor: User, brand: Brand, exclude: Iterable[uuid.UUID | str] = ()) -> Entry | None:
+    """The one entry the moderator works on next (their live lease first), or None."""
+    entries = queue_claim(actor=actor, brand=brand, count=1, exclude=exclude, resume=True)
+    return entries[0] if entries else None
+
+
+def queue_renew(*, actor: User, brand: Brand, entry_ids: Iterable[uuid.UUID | str]) -> tuple[list[Entry], list[Entry]]:
+    """Extend the moderator's leases on these entries (the console does it while its tab is
+    visible). Returns (renewed, lost): lost entries are decided, gone, or held by someone else."""
+    require_brand_role(user=actor, brand_id=brand.pk, roles=MODERATE_ROLES)
+    ids = _entry_ids(entry_ids)
+    now = timezone.now()
+    until = now + CLAIM_LEASE
+    with transaction.atomic():
+        entries = list(
+            Entry.objects.select_for_update(of=("self",))
+            .select_related("claimed_by")
+            .filter(brand=brand, pk__in=ids)
+            .order_by("pk")
+        )
+        deciding = set(_open_decisions().filter(entry__in=entries).values_list("entry_id", flat=True))
+        renewed, lost = [], []
+        for entry in entries:
+            free = entry.claim_expires_at is None or entry.claim_expires_at <= now
+            if (
+                entry.state == EntryState.PENDING
+                and entry.pk not in deciding
+                and (free or entry.claimed_by_id == actor.pk)
+            ):
+                renewed.append(entry)
+            else:
+                lost.append(entry)
+        Entry.objects.filter(pk__in=[e.pk for e in renewed]).update(claimed_by=actor, claim_expires_at=until)
+        for entry in renewed:
+            entry.claimed_by, entry.claim_expires_at = actor, until
+    return renewed, lost
+
+
+def queue_release(*, actor: User, entry_ids: Iterable[uuid.UUID | str], brand: Brand | None = None) -> int:
+    """Give back the moderator's leases (skip, leaving the page, prefetched entries not reached).
+
+    Entries whose decision waits out its undo window stay held. Returns how many were released.
+    """
+    ids = _entry_ids(entry_ids)
+    if brand is not None:
+        require_brand_role(user=actor, brand_id=brand.pk, roles=MODERATE_ROLES)
+    mine = Entry.objects.filter(pk__in=ids, claimed_by=actor, state=EntryState.PENDING)
+    if brand is not None:
+        mine = mine.filter(brand=brand)
+    with transaction.atomic():
+        return mine.exclude(pk__in=_open_decisions().values("entry_id")).update(claimed_by=None, claim_expires_at=None)
+
+
+def _entry_ids(entry_ids: Iterable[uuid.UUID | str]) -> list[uuid.UUID]:
+    ids = []
+    for raw in entry_ids:
+        try:
+            ids.append(uuid.UUID(str(raw)))
+        except ValueError as exc:
+            raise DomainError(_("“%(id)s” is not an entry id.") % {"id": str(raw)[:64]}, field="entries") from exc
+    if len(ids) > BULK_MAX:
+        raise DomainError(_("At most %(max)s entries at once.") % {"max": BULK_MAX}, field="entries")
+    return list(dict.fromkeys(ids))
 
 
 def _guidelines(*, campaign: Campaign, codes: Iterable[str]) -> list[Guideline]:
     codes = [c.strip() for c in codes if c and c.strip()]
+    if not codes:
+        return []
     found = {g.code: g for g in campaign.guidelines.filter(code__in=codes, active=True)}
     unknown = sorted(set(codes) - set(found))
     if unknown:
@@ -98,6 +317,26 @@ def _guidelines(*, campaign: Campaign, codes: Iterable[str]) -> list[Guideline]:
     return [found[c] for c in dict.fromkeys(codes)]
 
 
+def _check_decision(*, action: str, note: str) -> str:
+    if action not in (DecisionAction.APPROVE, DecisionAction.REJECT):
+        raise DomainError(_("Choose approve or reject."), field="action")
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise DomainError(_("The note is longer than %(max)s characters.") % {"max": NOTE_MAX}, field="note")
+    return note
+
+
+def _decision_snapshot(decision: Decision, codes: Iterable[str]) -> dict[str, Any]:
+    return {
+        "decision_id": decision.pk,
+        "action": decision.action,
+        "guidelines": list(codes),
+        "note": decision.note,
+        "effective_at": decision.effective_at.isoformat(),
+        "bulk_id": str(decision.bulk_id) if decision.bulk_id else None,
+    }
+
+
 def entry_decide(
     *,
     actor: User,
@@ -106,16 +345,14 @@ def entry_decide(
     guideline_codes: Iterable[str] = (),
     note: str = "",
 ) -> Decision:
-    """Approve or reject a pending entry, recording the decision; the fan is told by e-mail.
+    """Approve or reject a pending entry. It takes effect after the undo window (decision_apply):
+    until then nothing is public, the fan is not told, and decision_undo takes it back.
 
     Rejections must cite at least one of the campaign's guidelines. A second decision on the same
-    entry, or one on an entry another moderator holds, is a Conflict.
+    entry, or one on an entry another moderator holds, is a Conflict. The entry stays held by
+    the moderator until the decision takes effect.
     """
-    if action not in (DecisionAction.APPROVE, DecisionAction.REJECT):
-        raise DomainError(_("Choose approve or reject."), field="action")
-    note = (note or "").strip()
-    if len(note) > NOTE_MAX:
-        raise DomainError(_("The note is longer than %(max)s characters.") % {"max": NOTE_MAX}, field="note")
+    note = _check_decision(action=action, note=note)
     with transaction.atomic():
         entry = _locked_entry(actor=actor, entry_id=entry_id, roles=MODERATE_ROLES)
         if entry.state != EntryState.PENDING:
@@ -123,28 +360,429 @@ def entry_decide(
                 _("This entry is already %(state)s.") % {"state": entry.get_state_display().lower()},
                 field="entry",
             )
+        if _open_decisions().filter(entry=entry).exists():
+            raise Conflict(_("This entry was just decided; undo that decision first."), field="entry")
         now = timezone.now()
         if entry.claimed_by_id not in (None, actor.pk) and entry.claim_expires_at and entry.claim_expires_at > now:
             raise Conflict(_("Another moderator is reviewing this entry."), field="entry")
         guidelines = _guidelines(campaign=entry.campaign, codes=guideline_codes)
         if action == DecisionAction.REJECT and not guidelines:
             raise DomainError(_("Cite at least one guideline when rejecting."), field="guidelines")
-        decision = Decision.objects.create(entry=entry, moderator=actor, action=action, note=note)
-        decision.guidelines.set(guidelines)
-        if action == DecisionAction.APPROVE:
+        effective_at = now + undo_window()
+        decision = Decision.objects.create(
+            entry=entry, moderator=actor, action=action, note=note, created_at=now, effective_at=effective_at
+        )
+        if guidelines:
+            decision.guidelines.set(guidelines)
+        entry.claimed_by, entry.claim_expires_at = actor, effective_at + CLAIM_LEASE
+        entry.save(update_fields=["claimed_by", "claim_expires_at"])
+        activity_record(
+            actor=actor,
+            verb="decision.made",
+            target_type="decision",
+            target_id=decision.pk,
+            brand_id=entry.brand_id,
+            campaign_id=entry.campaign_id,
+            entry_id=entry.pk,
+            snapshot=_decision_snapshot(decision, [g.code for g in guidelines]),
+        )
+        transaction.on_commit(lambda: schedule_apply([decision.pk]))
+    return decision
+
+
+def schedule_apply(decision_ids: list[int], *, delay: float | None = None) -> None:
+    """Have these decisions take effect when their window ends: a Celery task with a countdown.
+
+    The beat sweeper (apply_due_decisions) catches any whose task is lost. With tasks in-process
+    (`make run`) a timer thread stands in for both, since an eager task would run at once.
+    """
+    from moderation.tasks import apply_decisions
+
+    countdown = settings.MODERATION_UNDO_SECONDS + 0.2 if delay is None else delay
+    if apply_decisions.app.conf.task_always_eager:
+        if settings.MODERATION_APPLY_TIMER:
+            timer = threading.Timer(countdown, _apply_in_thread)
+            timer.daemon = True
+            timer.start()
+        return
+    try:
+        apply_decisions.apply_async((decision_ids,), countdown=countdown)
+    except Exception:  # the broker is down: the sweeper applies them once it is back
+        log.exception("Could not queue decisions %s; the sweeper will apply them", decision_ids)
+
+
+def _apply_in_thread() -> None:
+    try:
+        decisions_apply_due()
+    finally:
+        db.connections.close_all()
+
+
+def decisions_apply_due(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
+    """Apply every decision whose undo window has ended (the sweeper; safe to run twice)."""
+    now = now or timezone.now()
+    due = list(
+        _open_decisions().filter(effective_at__lte=now).order_by("effective_at").values_list("pk", flat=True)[:limit]
+    )
+    applied = 0
+    for decision_id in due:
+        try:
+            applied += decision_apply(decision_id=decision_id, now=now) is not None
+        except Exception:  # one entry's storage trouble must not hold up the others
+            log.exception("Decision %s could not take effect yet", decision_id)
+    return applied
+
+
+def decision_apply(*, decision_id: int, now: dt.datetime | None = None) -> Decision | None:
+    """Make a decision take effect once its window has ended: the entry's state, its public
+    pictures (on approval), the fan's e-mail and the activity record, all in one transaction.
+
+    Idempotent: an applied, undone or not yet due decision is left alone (None). If the entry
+    left the queue meanwhile (the fan withdrew it) the decision lapses; if its pictures are gone
+    from storage it fails and the entry goes back to the queue. Storage outages raise, for the
+    task to retry.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        decision = (
+            Decision.objects.select_for_update(of=("self",)).select_related("moderator").filter(pk=decision_id).first()
+        )
+        if decision is None or not decision.is_open or decision.effective_at > now:
+            return None
+        entry = Entry.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=decision.entry_id)
+        decision.entry = entry
+        codes = list(decision.guidelines.values_list("code", flat=True))
+        record: dict[str, Any] = {
+            "target_type": "entry",
+            "target_id": entry.pk,
+            "brand_id": entry.brand_id,
+            "campaign_id": entry.campaign_id,
+            "entry_id": entry.pk,
+            "snapshot": _decision_snapshot(decision, codes),
+        }
+        if entry.state != EntryState.PENDING:
+            decision.applied_at = now
+            decision.save(update_fields=["applied_at"])
+            record["snapshot"]["entry_state"] = entry.state
+            activity_record(actor=SYSTEM_UNDO_WINDOW, verb="decision.lapsed", **record)
+            return decision
+        if decision.action == DecisionAction.APPROVE:
             try:
                 entry_publish_renditions(entry=entry)
-            except FileNotFoundError as exc:  # renditions gone from storage: nothing to show yet
-                log.warning("Entry %s has renditions missing from storage", entry.pk)
-                raise Conflict(
-                    _("This entry's pictures are not ready; it cannot be approved yet. Try again shortly."),
-                    field="entry",
-                ) from exc
+            except FileNotFoundError:
+                log.warning("Entry %s has renditions missing from storage; approval %s failed", entry.pk, decision.pk)
+                decision.undone_at = now
+                decision.save(update_fields=["undone_at"])
+                entry.claimed_by, entry.claim_expires_at = None, None
+                entry.save(update_fields=["claimed_by", "claim_expires_at"])
+                record["snapshot"]["reason"] = "renditions missing from storage"
+                activity_record(actor=SYSTEM_UNDO_WINDOW, verb="decision.failed", **record)
+                return decision
             entry_transition(entry=entry, to=EntryState.APPROVED)
+            verb = "entry.approved"
         else:
             entry_transition(entry=entry, to=EntryState.REJECTED)
+            verb = "entry.rejected"
+        decision.applied_at = now
+        decision.save(update_fields=["applied_at"])
+        activity_record(actor=decision.moderator, verb=verb, **record)
         notifications.entry_decided(decision=decision)  # an outbox row, sent after the commit
     return decision
+
+
+def decision_undo(*, actor: User, decision_id: int | str) -> Decision:
+    """Take back a decision within its undo window: nothing of it has left, and the entry is the
+    moderator's again. Undoing twice is harmless; after the window it is a Conflict (reverse the
+    entry instead, see entry_reverse). Only the moderator who decided can undo."""
+    with transaction.atomic():
+        decision = _locked_decision(actor=actor, decision_id=decision_id)
+        if decision.undone_at is not None:
+            return decision
+        now = timezone.now()
+        if decision.applied_at is not None or decision.effective_at <= now:
+            raise Conflict(
+                _("This decision has taken effect; re-open, restore or withdraw the entry instead."), field="decision"
+            )
+        if decision.moderator_id != actor.pk:
+            raise Conflict(_("Only the moderator who made a decision can undo it."), field="decision")
+        _undo(decision=decision, actor=actor, now=now)
+    return decision
+
+
+def _locked_decision(*, actor: User, decision_id: int | str) -> Decision:
+    try:
+        decision = (
+            Decision.objects.select_for_update(of=("self",)).select_related("entry").filter(pk=int(decision_id)).first()
+        )
+    except (TypeError, ValueError) as exc:
+        raise Http404 from exc
+    if decision is None:
+        raise Http404
+    require_brand_role(user=actor, brand_id=decision.entry.brand_id, roles=MODERATE_ROLES)
+    return decision
+
+
+def _undo(*, decision: Decision, actor: User, now: dt.datetime) -> None:
+    decision.undone_at, decision.undone_by = now, actor
+    decision.save(update_fields=["undone_at", "undone_by"])
+    entry = decision.entry
+    Entry.objects.filter(pk=entry.pk, state=EntryState.PENDING).update(
+        claimed_by=actor, claim_expires_at=now + CLAIM_LEASE
+    )
+    activity_record(
+        actor=actor,
+        verb="decision.undone",
+        target_type="decision",
+        target_id=decision.pk,
+        brand_id=entry.brand_id,
+        campaign_id=entry.campaign_id,
+        entry_id=entry.pk,
+        snapshot={"decision_id": decision.pk, "action": decision.action},
+    )
+
+
+@dataclass
+class BulkResult:
+    action: str
+    bulk_id: uuid.UUID | None
+    done: list[uuid.UUID] = field(default_factory=list)
+    decisions: list[int] = field(default_factory=list)
+    effective_at: dt.datetime | None = None
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+
+
+BULK_ACTIONS = ("approve", "reject", "shortlist")
+
+
+def decisions_bulk(
+    *,
+    actor: User,
+    brand: Brand,
+    action: str,
+    entry_ids: Iterable[uuid.UUID | str],
+    guideline_codes: Iterable[str] = (),
+    note: str = "",
+) -> BulkResult:
+    """Approve, reject (one set of guidelines and one note) or shortlist up to 500 entries at once.
+
+    All in one transaction: the entries are locked and claimed together. Entries held by another
+    moderator, already decided, or whose campaign lacks a cited guideline are reported in
+    `skipped` with the reason, not taken. Approvals and rejections share an undo window and a
+    bulk id (bulk_undo); shortlisting is immediate (take an entry off the shortlist to undo it).
+    """
+    require_brand_role(user=actor, brand_id=brand.pk, roles=MODERATE_ROLES)
+    if action not in BULK_ACTIONS:
+        raise DomainError(_("Choose approve, reject or shortlist."), field="action")
+    ids = _entry_ids(entry_ids)
+    if not ids:
+        raise DomainError(_("Select at least one entry."), field="entries")
+    codes = [c.strip() for c in guideline_codes if c and c.strip()]
+    if action == DecisionAction.REJECT and not codes:
+        raise DomainError(_("Cite at least one guideline when rejecting."), field="guidelines")
+    note = _check_decision(action=action, note=note) if action != "shortlist" else ""
+    result = BulkResult(action=action, bulk_id=uuid.uuid4() if action != "shortlist" else None)
+    now = timezone.now()
+    with transaction.atomic():
+        entries = list(
+            Entry.objects.select_for_update(of=("self",))
+            .select_related("campaign", "claimed_by")
+            .filter(brand=brand, pk__in=ids)
+            .order_by("pk")
+        )
+        found = {e.pk for e in entries}
+        result.skipped += [
+            {"entry": pk, "reason": _("No such entry."), "claimed_by": None} for pk in ids if pk not in found
+        ]
+        if action == "shortlist":
+            _bulk_shortlist(actor=actor, entries=entries, result=result)
+            return result
+        deciding = set(_open_decisions().filter(entry__in=entries).values_list("entry_id", flat=True))
+        guidelines_of: dict[int, list[Guideline] | None] = {}
+        taken: list[tuple[Entry, list[Guideline]]] = []
+        for entry in entries:
+            reason, holder = _bulk_refusal(entry=entry, actor=actor, deciding=deciding, now=now)
+            if reason is None and entry.campaign_id not in guidelines_of:
+                try:
+                    guidelines_of[entry.campaign_id] = _guidelines(campaign=entry.campaign, codes=codes)
+                except DomainError:
+                    guidelines_of[entry.campaign_id] = None
+            if reason is None and guidelines_of[entry.campaign_id] is None:
+                reason = _("Its campaign has no guideline %(codes)s.") % {"codes": ", ".join(codes)}
+            if reason is not None:
+                result.skipped.append({"entry": entry.pk, "reason": reason, "claimed_by": holder})
+                continue
+            taken.append((entry, guidelines_of[entry.campaign_id] or []))
+        if not taken:
+            return result
+        result.effective_at = now + undo_window()
+        decisions = Decision.objects.bulk_create(
+            Decision(
+                entry=entry,
+                moderator=actor,
+                action=action,
+                note=note,
+                created_at=now,
+                effective_at=result.effective_at,
+                bulk_id=result.bulk_id,
+            )
+            for entry, _g in taken
+        )
+        Decision.guidelines.through.objects.bulk_create(
+            Decision.guidelines.through(decision_id=d.pk, guideline_id=g.pk)
+            for d, (_e, guidelines) in zip(decisions, taken, strict=True)
+            for g in guidelines
+        )
+        Entry.objects.filter(pk__in=[e.pk for e, _g in taken]).update(
+            claimed_by=actor, claim_expires_at=result.effective_at + CLAIM_LEASE
+        )
+        result.done = [e.pk for e, _g in taken]
+        result.decisions = [d.pk for d in decisions]
+        activity_records(
+            [
+                {
+                    "verb": "decision.made",
+                    "target_type": "decision",
+                    "target_id": d.pk,
+                    "brand_id": brand.pk,
+                    "campaign_id": e.campaign_id,
+                    "entry_id": e.pk,
+                    "snapshot": _decision_snapshot(d, [g.code for g in guidelines]),
+                }
+                for d, (e, guidelines) in zip(decisions, taken, strict=True)
+            ]
+            + [
+                {
+                    "verb": "bulk.decided",
+                    "target_type": "bulk",
+                    "target_id": result.bulk_id,
+                    "brand_id": brand.pk,
+                    "snapshot": {
+                        "action": action,
+                        "guidelines": codes,
+                        "note": note,
+                        "entries": [str(pk) for pk in result.done],
+                        "skipped": [str(s["entry"]) for s in result.skipped],
+                    },
+                }
+            ],
+            actor=actor,
+        )
+        decision_ids = result.decisions
+        transaction.on_commit(lambda: schedule_apply(decision_ids))
+    return result
+
+
+def _bulk_refusal(
+    *, entry: Entry, actor: User, deciding: set[uuid.UUID], now: dt.datetime
+) -> tuple[str | None, str | None]:
+    if entry.state != EntryState.PENDING:
+        return _("It is already %(state)s.") % {"state": entry.get_state_display().lower()}, None
+    if entry.pk in deciding:
+        return _("It was just decided; its undo window is running."), None
+    if entry.claimed_by_id not in (None, actor.pk) and entry.claim_expires_at and entry.claim_expires_at > now:
+        holder = entry.claimed_by.email if entry.claimed_by else None
+        return _("Another moderator is reviewing it."), holder
+    return None, None
+
+
+def _bulk_shortlist(*, actor: User, entries: list[Entry], result: BulkResult) -> None:
+    for entry in entries:
+        if entry.state != EntryState.APPROVED:
+            result.skipped.append(
+                {"entry": entry.pk, "reason": _("Only approved entries can be shortlisted."), "claimed_by": None}
+            )
+            continue
+        _shortlist_locked(actor=actor, entry=entry)
+        result.done.append(entry.pk)
+
+
+def bulk_undo(*, actor: User, brand: Brand, bulk_id: uuid.UUID) -> tuple[list[int], list[int]]:
+    """Undo the decisions of one bulk action still within their window: (undone, too late)."""
+    require_brand_role(user=actor, brand_id=brand.pk, roles=MODERATE_ROLES)
+    now = timezone.now()
+    undone, too_late = [], []
+    with transaction.atomic():
+        decisions = list(
+            Decision.objects.select_for_update(of=("self",))
+            .select_related("entry")
+            .filter(bulk_id=bulk_id, entry__brand=brand)
+            .order_by("pk")
+        )
+        if not decisions:
+            raise Http404
+        if decisions[0].moderator_id != actor.pk:
+            raise Conflict(_("Only the moderator who made a decision can undo it."), field="bulk")
+        for decision in decisions:
+            if decision.undone_at is not None:
+                continue
+            if decision.applied_at is not None or decision.effective_at <= now:
+                too_late.append(decision.pk)
+                continue
+            _undo(decision=decision, actor=actor, now=now)
+            undone.append(decision.pk)
+    return undone, too_late
+
+
+REVERSALS: dict[str, tuple[frozenset[str], str, str]] = {
+    "reopen": (frozenset({EntryState.REJECTED}), EntryState.PENDING, "entry.reopened"),
+    "restore": (frozenset({EntryState.REMOVED}), EntryState.APPROVED, "entry.restored"),
+    "withdraw_approval": (
+        frozenset({EntryState.APPROVED, EntryState.FEATURED}),
+        EntryState.PENDING,
+        "entry.approval_withdrawn",
+    ),
+}
+
+
+def entry_reverse(*, actor: User, entry_id: uuid.UUID | str, action: str, reason: str) -> Entry:
+    """Reverse a decision that has taken effect, as a new audited action with a reason:
+    re-open a rejected entry (back to the queue), restore a removed one (public again), or
+    withdraw an approval (public copies deleted, back to the queue).
+
+    Only entries a moderator decided qualify: files refused by processing cannot be re-opened,
+    and an entry the fan withdrew stays withdrawn.
+    """
+    if action not in REVERSALS:
+        raise DomainError(_("Choose reopen, restore or withdraw_approval."), field="action")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why, for the audit trail."), field="reason")
+    if len(reason) > NOTE_MAX:
+        raise DomainError(_("The reason is longer than %(max)s characters.") % {"max": NOTE_MAX}, field="reason")
+    from_states, to_state, verb = REVERSALS[action]
+    with transaction.atomic():
+        entry = _locked_entry(actor=actor, entry_id=entry_id, roles=MODERATE_ROLES)
+        if entry.state not in from_states:
+            raise Conflict(
+                _("This entry is %(state)s; that cannot be reversed this way.")
+                % {"state": entry.get_state_display().lower()},
+                field="action",
+            )
+        if (
+            action == "reopen"
+            and not entry.decisions.filter(action=DecisionAction.REJECT, applied_at__isnull=False).exists()
+        ):
+            raise Conflict(_("Only entries a moderator rejected can be re-opened."), field="action")
+        was_public = entry.is_public
+        if to_state == EntryState.APPROVED:
+            entry_publish_renditions(entry=entry)
+        entry_transition(entry=entry, to=to_state, reversal=True)
+        if was_public and not entry.is_public:
+            withdrawn = entry
+            ShortlistItem.objects.filter(entry=entry).delete()
+            transaction.on_commit(lambda: entry_unpublish_renditions(entry=withdrawn))
+            transaction.on_commit(lambda: entry_left_public.send(sender=Entry, entry=withdrawn))
+        activity_record(
+            actor=actor,
+            verb=verb,
+            target_type="entry",
+            target_id=entry.pk,
+            brand_id=entry.brand_id,
+            campaign_id=entry.campaign_id,
+            entry_id=entry.pk,
+            snapshot={"reason": reason, "from": sorted(from_states), "to": to_state},
+        )
+    return entry
 
 
 def entry_remove(
@@ -169,6 +807,16 @@ def entry_remove(
         removed = entry
         transaction.on_commit(lambda: entry_unpublish_renditions(entry=removed))
         ShortlistItem.objects.filter(entry=entry).delete()
+        activity_record(
+            actor=actor,
+            verb="entry.removed",
+            target_type="entry",
+            target_id=entry.pk,
+            brand_id=entry.brand_id,
+            campaign_id=entry.campaign_id,
+            entry_id=entry.pk,
+            snapshot=_decision_snapshot(decision, [g.code for g in guidelines]),
+        )
         campaign = entry.campaign
         if was_featured:
             transaction.on_commit(lambda: queue_feature_document(campaign=campaign))
@@ -185,21 +833,43 @@ def entry_shortlist(*, actor: User, entry_id: uuid.UUID | str) -> ShortlistItem:
         entry = _locked_entry(actor=actor, entry_id=entry_id, roles=MODERATE_ROLES)
         if entry.state != EntryState.APPROVED:
             raise Conflict(_("Only approved entries can be shortlisted."), field="entry")
-        year, week = shortlist_week(campaign=entry.campaign)
-        item, _created = ShortlistItem.objects.get_or_create(
-            entry=entry,
-            iso_year=year,
-            iso_week=week,
-            defaults={"campaign": entry.campaign, "added_by": actor},
-        )
+        return _shortlist_locked(actor=actor, entry=entry)
+
+
+def _shortlist_locked(*, actor: User, entry: Entry) -> ShortlistItem:
+    year, week = shortlist_week(campaign=entry.campaign)
+    item, created = ShortlistItem.objects.get_or_create(
+        entry=entry,
+        iso_year=year,
+        iso_week=week,
+        defaults={"campaign": entry.campaign, "added_by": actor},
+    )
+    if created:
+        _shortlist_record(actor=actor, entry=entry, verb="shortlist.added", week=item)
     return item
+
+
+def _shortlist_record(*, actor: User, entry: Entry, verb: str, week: ShortlistItem | tuple[int, int]) -> None:
+    year, number = (week.iso_year, week.iso_week) if isinstance(week, ShortlistItem) else week
+    activity_record(
+        actor=actor,
+        verb=verb,
+        target_type="entry",
+        target_id=entry.pk,
+        brand_id=entry.brand_id,
+        campaign_id=entry.campaign_id,
+        entry_id=entry.pk,
+        snapshot={"week": f"{year}-W{number:02d}"},
+    )
 
 
 def entry_unshortlist(*, actor: User, entry_id: uuid.UUID | str) -> None:
     with transaction.atomic():
         entry = _locked_entry(actor=actor, entry_id=entry_id, roles=MODERATE_ROLES)
         year, week = shortlist_week(campaign=entry.campaign)
-        ShortlistItem.objects.filter(entry=entry, iso_year=year, iso_week=week).delete()
+        deleted, _rows = ShortlistItem.objects.filter(entry=entry, iso_year=year, iso_week=week).delete()
+        if deleted:
+            _shortlist_record(actor=actor, entry=entry, verb="shortlist.removed", week=(year, week))
 
 
 def feature_publish(
@@ -246,6 +916,15 @@ def feature_publish(
             entry_transition(entry=item.entry, to=EntryState.FEATURED)
         transaction.on_commit(lambda: queue_feature_document(campaign=campaign))
         notifications.feature_published(feature=feature)
+        activity_record(
+            actor=actor or SYSTEM_WEEKLY_FEATURE,
+            verb="feature.published",
+            target_type="feature",
+            target_id=feature.pk,
+            brand_id=campaign.brand_id,
+            campaign_id=campaign.pk,
+            snapshot={"week": label, "entries": [str(item.entry_id) for item in items]},
+        )
     return feature
 
 

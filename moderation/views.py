@@ -240,7 +240,7 @@ def skip(request: AuthenticatedHttpRequest, brand: str, entry_id: uuid.UUID) -> 
     """Give the entry back to the pool and move on (see SKIPPED_SESSION_KEY)."""
     brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=MODERATE_ROLES)
     entry = selectors.entry_of_brand(brand=brand_obj, entry_id=entry_id)
-    services.queue_release(actor=request.user, entry_id=entry.pk)
+    services.queue_release(actor=request.user, entry_ids=[entry.pk])
     _set_skipped(request, brand_obj, [*_skipped(request, brand_obj), str(entry.pk)])
     messages.info(request, _("Skipped. Another moderator can take that entry."))
     return redirect("console-queue", brand=brand_obj.slug)

@@ -35,6 +35,14 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     EntryState.WITHDRAWN: frozenset(),
     EntryState.REMOVED: frozenset(),
 }
+# Reversing a decision after its undo window: re-open a rejection, restore a removal, withdraw
+# an approval (back to review).
+REVERSALS: dict[str, frozenset[str]] = {
+    EntryState.REJECTED: frozenset({EntryState.PENDING}),
+    EntryState.REMOVED: frozenset({EntryState.APPROVED}),
+    EntryState.APPROVED: frozenset({EntryState.PENDING}),
+    EntryState.FEATURED: frozenset({EntryState.PENDING}),
+}
 MAX_PROCESSING_ATTEMPTS = 3
 STUCK_AFTER = dt.timedelta(minutes=10)
 
@@ -73,12 +81,15 @@ def tallies_compact() -> int:
     return folded
 
 
-def entry_transition(*, entry: Entry, to: str, reason: str = "") -> Entry:
+def entry_transition(*, entry: Entry, to: str, reason: str = "", reversal: bool = False) -> Entry:
     """Move `entry` to state `to`, or raise Conflict when the state machine forbids it.
 
-    Callers hold the row lock (select_for_update) inside a transaction.
+    `reversal` also allows the moves that reverse a moderator's decision (REVERSALS), which
+    only moderation.services.entry_reverse makes. Callers hold the row lock
+    (select_for_update) inside a transaction.
     """
-    if to not in TRANSITIONS[entry.state]:
+    allowed = TRANSITIONS[entry.state] | (REVERSALS.get(entry.state, frozenset()) if reversal else frozenset())
+    if to not in allowed:
         raise Conflict(
             _("This entry is %(state)s and cannot become %(to)s.")
             % {"state": entry.get_state_display(), "to": EntryState(to).label},

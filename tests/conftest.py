@@ -122,6 +122,12 @@ def _tasks_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _decisions_applied_by_the_test(settings: Any) -> None:
+    """No timer threads: a test makes decisions take effect itself (tests.helpers.decide_now)."""
+    settings.MODERATION_APPLY_TIMER = False
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     from django.core.cache import cache
 

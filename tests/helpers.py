@@ -7,6 +7,7 @@ from typing import Any
 
 from accounts.models import User
 from campaigns.models import Campaign
+from moderation.models import Decision
 from submissions.models import Entry
 from submissions.samples import sample_photo
 from submissions.services import entry_create, entry_process
@@ -48,10 +49,29 @@ def pending_entry(*, author: User, campaign: Campaign, seed: int = 1, **kwargs: 
     return entry
 
 
-def approved_entry(*, author: User, campaign: Campaign, moderator: User, **kwargs: Any) -> Entry:
-    from moderation.services import entry_decide
+def decide_now(*, actor: User, entry_id: Any, action: str, **kwargs: Any) -> Decision:
+    """entry_decide, then the end of its undo window: the decision has taken effect."""
+    from moderation.services import decision_apply, entry_decide
 
+    decision = entry_decide(actor=actor, entry_id=entry_id, action=action, **kwargs)
+    applied = decision_apply(decision_id=decision.pk, now=decision.effective_at)
+    assert applied is not None
+    return applied
+
+
+def approved_entry(*, author: User, campaign: Campaign, moderator: User, **kwargs: Any) -> Entry:
     entry = pending_entry(author=author, campaign=campaign, **kwargs)
-    entry_decide(actor=moderator, entry_id=entry.pk, action="approve")
+    decide_now(actor=moderator, entry_id=entry.pk, action="approve")
     entry.refresh_from_db()
     return entry
+
+
+def undo_window_passes() -> int:
+    """As if the undo window had ended: every decision made so far takes effect now."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from moderation.services import decisions_apply_due
+
+    return decisions_apply_due(now=timezone.now() + dt.timedelta(seconds=31))

@@ -22,10 +22,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from accounts.models import User
 from campaigns.models import Campaign, Guideline
 from moderation.models import Decision, Feature, ShortlistItem
-from moderation.services import entry_decide, entry_shortlist
+from moderation.services import decisions_bulk, entry_decide, entry_shortlist
 from submissions.models import Entry
 from submissions.samples import sample_photo
 from submissions.services import entry_create, entry_process
+from tests.helpers import decide_now
 
 CAMPAIGN_FORM = {
     "slug": "movement-monday",
@@ -51,7 +52,9 @@ CAMPAIGN_FORM = {
 @dataclass(frozen=True)
 class Route:
     method: str
-    path: str  # placeholders: {brand} {campaign} {pending} {approved} {shortlisted}
+    # placeholders: {brand} {campaign} {pending} {approved} {shortlisted}, and {deciding} (an entry
+    # whose approval {decision} waits out its undo window) and {bulk} (a bulk rejection, likewise)
+    path: str
     data: dict[str, Any] = field(default_factory=dict)
     api: bool = False
     # GETs are reads unless they change state (the console queue claims an entry).
@@ -91,6 +94,15 @@ ROUTES = [
     Route("POST", "/api/v1/entries/{approved}/shortlist/", api=True),
     Route("DELETE", "/api/v1/entries/{shortlisted}/shortlist/", api=True),
     Route("POST", "/api/v1/campaigns/{campaign}/features/publish/", api=True),
+    Route("POST", "/api/v1/brands/{brand}/queue/claims/", {"count": 2}, api=True),
+    Route("POST", "/api/v1/brands/{brand}/queue/leases/", {"entries": ["{pending}"]}, api=True),
+    Route("POST", "/api/v1/brands/{brand}/queue/release/", {"entries": ["{deciding}"]}, api=True),
+    Route("POST", "/api/v1/brands/{brand}/bulk/", {"action": "approve", "entries": ["{pending}"]}, api=True),
+    Route("POST", "/api/v1/brands/{brand}/bulk/{bulk}/undo/", api=True),
+    Route("GET", "/api/v1/brands/{brand}/entries/", {"view": "done"}, api=True),
+    Route("GET", "/api/v1/brands/{brand}/views/", api=True),
+    Route("POST", "/api/v1/decisions/{decision}/undo/", api=True),
+    Route("POST", "/api/v1/entries/{approved}/reversal/", {"action": "withdraw_approval", "reason": "Oops"}, api=True),
 ]
 
 # API routes that are not brand-scoped: public reads, a fan's own entries, token login.
@@ -124,19 +136,31 @@ def _entry(*, fan: User, campaign: Campaign, seed: int) -> Entry:
 
 @pytest.fixture
 def world(brand: Any, campaign: Campaign, moderator: User, fan: User) -> dict[str, str]:
-    """One campaign with a pending, an approved and a shortlisted entry."""
+    """One campaign with a pending, an approved and a shortlisted entry, and two decided within
+    their undo window (one alone, one in bulk)."""
+    campaign.max_entries_per_fan = campaign.max_entries_per_fan_per_day = 10
+    campaign.save(update_fields=["max_entries_per_fan", "max_entries_per_fan_per_day"])
     pending = _entry(fan=fan, campaign=campaign, seed=1)
     approved = _entry(fan=fan, campaign=campaign, seed=2)
     shortlisted = _entry(fan=fan, campaign=campaign, seed=3)
+    deciding = _entry(fan=fan, campaign=campaign, seed=4)
+    in_bulk = _entry(fan=fan, campaign=campaign, seed=5)
     for entry in (approved, shortlisted):
-        entry_decide(actor=moderator, entry_id=entry.pk, action="approve")
+        decide_now(actor=moderator, entry_id=entry.pk, action="approve")
     entry_shortlist(actor=moderator, entry_id=shortlisted.pk)
+    decision = entry_decide(actor=moderator, entry_id=deciding.pk, action="approve")
+    bulk = decisions_bulk(
+        actor=moderator, brand=brand, action="reject", entry_ids=[in_bulk.pk], guideline_codes=["safe"]
+    )
     return {
         "brand": brand.slug,
         "campaign": campaign.slug,
         "pending": str(pending.pk),
         "approved": str(approved.pk),
         "shortlisted": str(shortlisted.pk),
+        "deciding": str(deciding.pk),
+        "decision": str(decision.pk),
+        "bulk": str(bulk.bulk_id),
     }
 
 
@@ -144,7 +168,7 @@ def snapshot() -> dict[str, Any]:
     """Everything a brand-scoped write could change."""
     return {
         "entries": sorted(Entry.objects.values_list("pk", "state", "claimed_by_id", "claim_expires_at")),
-        "decisions": Decision.objects.count(),
+        "decisions": sorted(Decision.objects.values_list("pk", "undone_at", "applied_at")),
         "shortlist": sorted(ShortlistItem.objects.values_list("entry_id", "iso_year", "iso_week")),
         "features": Feature.objects.count(),
         "campaigns": sorted(Campaign.objects.values_list("slug", "title", "consent_version", "updated_at")),
@@ -152,14 +176,23 @@ def snapshot() -> dict[str, Any]:
     }
 
 
+def _filled(value: Any, world: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return value.format(**world)
+    if isinstance(value, list):
+        return [_filled(v, world) for v in value]
+    return value
+
+
 def call(route: Route, user: User, world: dict[str, str], api: Any) -> Any:
     path = route.path.format(**world)
+    data = {key: _filled(value, world) for key, value in route.data.items()}
     if route.api:
         client = api(user)
-        return getattr(client, route.method.lower())(path, route.data or None, format="json")
+        return getattr(client, route.method.lower())(path, data or None, format="json")
     client = Client()
     client.force_login(user)
-    return getattr(client, route.method.lower())(path, route.data)
+    return getattr(client, route.method.lower())(path, data)
 
 
 @pytest.mark.django_db
@@ -195,7 +228,8 @@ def _route_names(resolver: URLResolver, prefix: str = "") -> list[tuple[str, str
 
 def test_every_brand_scoped_route_is_swept() -> None:
     """Each console page and each API route is either in ROUTES or declared not brand-scoped."""
-    dummy = {"brand": "b", "campaign": "c", **{k: str(uuid.uuid4()) for k in ("pending", "approved", "shortlisted")}}
+    ids = ("pending", "approved", "shortlisted", "deciding", "bulk")
+    dummy = {"brand": "b", "campaign": "c", "decision": "1", **{k: str(uuid.uuid4()) for k in ids}}
     swept = {resolve(route.path.format(**dummy)).url_name for route in ROUTES}
     scoped = {
         name

@@ -23,10 +23,10 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role, User
 from campaigns.models import Campaign
-from moderation.services import entry_decide
 from submissions.models import Entry
 from submissions.samples import sample_photo
 from tests.factories import CampaignFactory, MembershipFactory, UserFactory
+from tests.helpers import decide_now
 from tests.integration.helpers import Worker, jpeg_segments, wait_for, webp_chunks
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -170,7 +170,7 @@ def test_approved_entry_renditions_are_in_the_public_bucket_and_served_to_anyone
     photo = sample_photo(seed=22, with_gps=True, exif_orientation=6, comment=SECRET_COMMENT)
     entry = wait_until_pending(celery_worker, upload(fan=fan, campaign=campaign, photo=photo))
 
-    entry_decide(actor=moderator, entry_id=entry.pk, action="approve")
+    decide_now(actor=moderator, entry_id=entry.pk, action="approve")
 
     entry.refresh_from_db()
     assert entry.state == "approved"

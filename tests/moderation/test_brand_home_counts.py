@@ -15,11 +15,11 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from campaigns.models import Campaign
-from moderation.services import entry_decide, entry_remove
+from moderation.services import decision_apply, entry_decide, entry_remove
 from submissions.models import Entry, EntryTally
 from submissions.services import entry_process, entry_withdraw, tallies_compact, tally_move
 from tests.factories import CampaignFactory
-from tests.helpers import pending_entry, uploaded_entry
+from tests.helpers import decide_now, pending_entry, uploaded_entry
 
 pytestmark = pytest.mark.django_db
 
@@ -44,8 +44,8 @@ def counts(client: Client) -> dict[str, Any]:
 
 
 def decided(entry: Entry, moderator: User, action: str) -> None:
-    """A moderator's decision on `entry`, taken effect."""
-    entry_decide(
+    """A moderator's decision on `entry`, taken effect (its undo window over)."""
+    decide_now(
         actor=moderator, entry_id=entry.pk, action=action, guideline_codes=["own-work"] if action == "reject" else ()
     )
 
@@ -78,9 +78,15 @@ def test_brand_home_counts_follow_uploads_decisions_removal_and_withdrawal(
     d = pending_entry(author=fan, campaign=second, seed=5)
     assert counts(admin_client) == {"pending": 5, "movement-monday": (4, 0, 0), "second-wind": (1, 0, 0)}
 
-    decided(a, moderator, "approve")
+    # During the undo window a decision has not taken effect: the entries still count as pending.
+    windowed = [
+        entry_decide(actor=moderator, entry_id=a.pk, action="approve"),
+        entry_decide(actor=moderator, entry_id=c.pk, action="reject", guideline_codes=["own-work"]),
+    ]
+    assert counts(admin_client) == {"pending": 5, "movement-monday": (4, 0, 0), "second-wind": (1, 0, 0)}
+    for decision in windowed:
+        assert decision_apply(decision_id=decision.pk, now=decision.effective_at) is not None
     decided(b, moderator, "approve")
-    decided(c, moderator, "reject")
     decided(d, moderator, "approve")
     assert counts(admin_client) == {"pending": 1, "movement-monday": (1, 2, 0), "second-wind": (0, 1, 0)}
 

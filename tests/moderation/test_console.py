@@ -14,11 +14,11 @@ from django.test import Client
 from accounts.models import User
 from campaigns.models import Campaign
 from moderation.models import Decision, Feature, ShortlistItem
-from moderation.services import entry_decide, entry_shortlist
+from moderation.services import entry_shortlist
 from submissions.models import Entry
 from submissions.samples import sample_photo
 from submissions.services import entry_create, entry_process
-from tests.helpers import pending_entry
+from tests.helpers import decide_now, pending_entry, undo_window_passes
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def pending(*, author: User, campaign: Campaign, seed: int = 1, caption: str = "
 
 def approved(*, author: User, campaign: Campaign, moderator: User, seed: int = 1) -> Entry:
     entry = pending(author=author, campaign=campaign, seed=seed)
-    entry_decide(actor=moderator, entry_id=entry.pk, action="approve")
+    decide_now(actor=moderator, entry_id=entry.pk, action="approve")
     entry.refresh_from_db()
     return entry
 
@@ -110,6 +110,7 @@ def test_moderator_sees_the_next_entry_and_approves_it(
     response = client.post(f"{QUEUE}{entry.pk}/decide/", {"action": "approve"})
     assert response.status_code == 302
     assert response["Location"] == QUEUE
+    undo_window_passes()
     entry.refresh_from_db()
     assert entry.state == "approved"
     assert Decision.objects.get(entry=entry).moderator == moderator
@@ -141,6 +142,7 @@ def test_rejecting_cites_the_ticked_guidelines_and_keeps_the_note(
         f"{QUEUE}{entry.pk}/decide/", {"action": "reject", "guidelines": ["safe", "no-ads"], "note": "Too risky"}
     )
     assert response.status_code == 302
+    undo_window_passes()
     entry.refresh_from_db()
     assert entry.state == "rejected"
     decision = Decision.objects.get(entry=entry)
@@ -189,6 +191,7 @@ def test_a_decided_entry_cannot_be_decided_again(
     entry = pending(author=fan, campaign=campaign)
     login(client, moderator).get(QUEUE)
     client.post(f"{QUEUE}{entry.pk}/decide/", {"action": "approve"})
+    undo_window_passes()
     response = client.post(f"{QUEUE}{entry.pk}/decide/", {"action": "reject", "guidelines": ["safe"]}, follow=True)
     assert response.status_code == 200
     assert any("already approved" in m for m in messages_of(response))

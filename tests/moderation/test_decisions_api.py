@@ -10,7 +10,7 @@ from django.core import mail
 from moderation.models import Decision, Feature
 from moderation.selectors import shortlist_week
 from submissions.models import Entry
-from tests.helpers import approved_entry, pending_entry
+from tests.helpers import approved_entry, pending_entry, undo_window_passes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -57,6 +57,10 @@ def test_moderator_approves_and_fan_is_told(api: Any, moderator: Any, fan: Any, 
     entry = pending_entry(author=fan, campaign=campaign)
     response = decide(api(moderator), entry, action="approve")
     assert response.status_code == 201, response.content
+    assert response.json()["state"] == "pending"  # nothing leaves before the undo window ends
+    assert mail.outbox == []
+    assert not entry.renditions.exclude(public_name="").exists()
+    assert undo_window_passes() == 1
     entry.refresh_from_db()
     assert entry.state == "approved"
     assert entry.renditions.exclude(public_name="").count() == entry.renditions.count()
@@ -68,6 +72,8 @@ def test_approved_entry_becomes_public(api: Any, moderator: Any, fan: Any, campa
     entry = pending_entry(author=fan, campaign=campaign)
     assert api(None).get(f"/api/v1/entries/{entry.pk}/").status_code == 404
     decide(api(moderator), entry, action="approve")
+    assert api(None).get(f"/api/v1/entries/{entry.pk}/").status_code == 404  # within the undo window
+    undo_window_passes()
     body = api(None).get(f"/api/v1/entries/{entry.pk}/").json()
     assert body["state"] == "approved"
     assert body["renditions"]
@@ -84,6 +90,8 @@ def test_rejection_cites_guidelines_and_fan_reads_them(api: Any, moderator: Any,
     entry = pending_entry(author=fan, campaign=campaign)
     response = decide(api(moderator), entry, action="reject", guidelines=["no-ads"], note="A logo.")
     assert response.status_code == 201
+    assert api(fan).get("/api/v1/me/entries/").json()["results"][0]["state"] == "pending"
+    undo_window_passes()
     mine = api(fan).get("/api/v1/me/entries/").json()["results"][0]
     assert mine["state"] == "rejected"
     assert mine["rejection"]["guidelines"] == [{"number": 4, "code": "no-ads", "text": "No advertising."}]
@@ -118,6 +126,9 @@ def test_second_decision_on_decided_entry_is_a_conflict(
 ) -> None:
     entry = pending_entry(author=fan, campaign=campaign)
     assert decide(api(moderator), entry, action="approve").status_code == 201
+    response = decide(api(brand_admin), entry, action="reject", guidelines=["safe"])
+    assert response.status_code == 409  # within the window: the entry is still held
+    undo_window_passes()
     response = decide(api(brand_admin), entry, action="reject", guidelines=["safe"])
     assert response.status_code == 409
     assert Decision.objects.count() == 1
@@ -228,4 +239,5 @@ def test_note_with_a_percent_sign_reaches_the_fan_as_written(api: Any, moderator
     entry = pending_entry(author=fan, campaign=campaign)
     response = decide(api(moderator), entry, action="reject", guidelines=["song"], note="100% off topic %(x)s")
     assert response.status_code == 201
+    undo_window_passes()
     assert "100% off topic %(x)s" in mail.outbox[-1].body

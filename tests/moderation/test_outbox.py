@@ -16,10 +16,9 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from moderation import notifications
 from moderation.models import OutboxMail
-from moderation.services import entry_decide
 from moderation.tasks import send_outbox_mail, send_pending_mail, write_feature_document
 from submissions.storage import public_storage
-from tests.helpers import approved_entry, pending_entry
+from tests.helpers import approved_entry, decide_now, pending_entry, undo_window_passes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,6 +53,8 @@ def test_decision_is_mailed_once_after_the_commit(api: Any, moderator: Any, fan:
     entry = pending_entry(author=fan, campaign=campaign)
     response = api(moderator).post(f"/api/v1/entries/{entry.pk}/decision/", {"action": "approve"}, format="json")
     assert response.status_code == 201
+    assert not OutboxMail.objects.exists()  # written when the decision takes effect
+    undo_window_passes()
     [sent] = OutboxMail.objects.all()
     assert sent.sent_at is not None
     assert [m.to for m in mail.outbox] == [[fan.email]]
@@ -71,6 +72,7 @@ def test_decision_while_the_broker_is_down_succeeds_and_the_mail_is_sent_by_the_
         f"/api/v1/entries/{entry.pk}/decision/", {"action": "reject", "guidelines": ["no-ads"]}, format="json"
     )
     assert response.status_code == 201, response.content
+    assert undo_window_passes() == 1  # the sweeper applies it: no task was needed
     assert mail.outbox == []
     [waiting] = OutboxMail.objects.all()
     assert waiting.sent_at is None
@@ -116,7 +118,7 @@ def test_rolled_back_decision_leaves_no_mail(moderator: Any, fan: Any, campaign:
 
     def decide_then_fail() -> None:
         with transaction.atomic():
-            entry_decide(actor=moderator, entry_id=entry.pk, action="approve")
+            decide_now(actor=moderator, entry_id=entry.pk, action="approve")
             raise Abort
 
     with pytest.raises(Abort):
@@ -134,7 +136,7 @@ def test_mail_server_failure_is_retried_with_backoff_for_days_then_given_up(
 
     monkeypatch.setattr(notifications, "send_mail", server_gone)
     entry = pending_entry(author=fan, campaign=campaign)
-    decision = entry_decide(actor=moderator, entry_id=entry.pk, action="approve")  # the decision stands
+    decision = decide_now(actor=moderator, entry_id=entry.pk, action="approve")  # the decision stands
     assert decision.pk
     [waiting] = OutboxMail.objects.all()
     assert (waiting.sent_at, waiting.attempts) == (None, 1)

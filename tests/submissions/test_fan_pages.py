@@ -7,9 +7,8 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from moderation.services import entry_decide
 from submissions.models import Entry
-from tests.helpers import pending_entry
+from tests.helpers import decide_now, pending_entry
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -70,7 +69,7 @@ def test_my_entries_explains_rejection_with_the_guideline_text(
     client: Any, fan: Any, moderator: Any, campaign: Any
 ) -> None:
     entry = pending_entry(author=fan, campaign=campaign)
-    entry_decide(actor=moderator, entry_id=entry.pk, action="reject", guideline_codes=["song"], note="No music")
+    decide_now(actor=moderator, entry_id=entry.pk, action="reject", guideline_codes=["song"], note="No music")
     client.force_login(fan)
     html = client.get("/me/entries/").content.decode()
     assert "Rejected" in html

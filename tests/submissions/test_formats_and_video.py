@@ -13,7 +13,7 @@ from submissions.models import Entry
 from submissions.samples import sample_photo, sample_video
 from submissions.services import entry_create
 from submissions.storage import private_storage
-from tests.helpers import processed_entry
+from tests.helpers import decide_now, processed_entry
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LEFTOVERS = [b"FanfareCam", b"Model 7", b"52.5200", b"+013.4050", b"\xa9xyz", b"Lavf", b"Exif"]
@@ -243,10 +243,10 @@ def test_approved_video_plays_on_its_page_and_is_in_the_feature_document(
     client: Any, fan: Any, moderator: Any, campaign: Any, tmp_path: Path
 ) -> None:
     from moderation.selectors import feature_document
-    from moderation.services import entry_decide, entry_shortlist, feature_publish
+    from moderation.services import entry_shortlist, feature_publish
 
     entry = submit(fan, campaign, sample_video(tmp_path / "v.mov"))
-    entry_decide(actor=moderator, entry_id=entry.pk, action="approve")
+    decide_now(actor=moderator, entry_id=entry.pk, action="approve")
     html = client.get(f"/e/{entry.pk}/").content.decode()
     assert "<video" in html
     assert 'type="video/mp4"' in html
