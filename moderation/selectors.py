@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -19,6 +19,9 @@ from campaigns.models import Campaign, Guideline
 from moderation.models import Decision, Feature, FeatureEntry, ShortlistItem
 from submissions.models import Entry, EntryState, EntryTally, Rendition
 from submissions.storage import public_storage
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
 def latest_feature(*, campaign: Campaign) -> Feature | None:
@@ -116,6 +119,12 @@ def feature_document_forget(*, campaign: Campaign) -> None:
 # viewer's role with accounts.permissions.brand_for_member.
 
 
+class CampaignCounts(TypedDict):
+    pending_count: int
+    approved_count: int
+    featured_count: int
+
+
 def _tally_sum(state: str) -> Coalesce:
     """The entries of the outer query's campaign in `state`: the sum of its EntryTally deltas."""
     deltas = (
@@ -128,7 +137,7 @@ def _tally_sum(state: str) -> Coalesce:
     return Coalesce(Subquery(deltas, output_field=IntegerField()), 0)
 
 
-def console_campaigns(*, brand: Brand) -> QuerySet[Campaign]:
+def console_campaigns(*, brand: Brand) -> QuerySet[WithAnnotations[Campaign, CampaignCounts]]:
     """The brand's campaigns, newest first, with counts of pending, approved and featured entries.
 
     One statement: the counts are sums of each campaign's EntryTally deltas (a few rows per
@@ -143,7 +152,10 @@ def console_campaigns(*, brand: Brand) -> QuerySet[Campaign]:
 
 def queue_pending_count(*, brand: Brand) -> int:
     """How many entries of the brand wait for a decision (claimed or not), from the tallies."""
-    total = EntryTally.objects.filter(campaign__brand=brand, state=EntryState.PENDING).aggregate(total=Sum("n"))
+    # The campaign ids first: joined to campaigns, PostgreSQL reads the whole tally table instead
+    # of the brand's rows through the tally index.
+    campaign_ids = list(brand.campaigns.values_list("pk", flat=True))
+    total = EntryTally.objects.filter(campaign_id__in=campaign_ids, state=EntryState.PENDING).aggregate(total=Sum("n"))
     return int(total["total"] or 0)
 
 
