@@ -9,10 +9,8 @@ from django.db.models import QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,7 +19,6 @@ from rest_framework.views import APIView
 from accounts.models import MODERATE_ROLES, READ_ROLES, Brand
 from accounts.permissions import api_user, brand_for_member
 from campaigns.models import Campaign, Guideline
-from config.api import Pagination
 from config.schema import errors
 from moderation import selectors, services
 from moderation.models import Decision, DecisionAction, ShortlistItem
@@ -214,26 +211,28 @@ class FeaturePublish(APIView):
 KIND_CHOICES = EntryKind.choices
 
 
+NO_CAMPAIGN = Campaign()  # a filter naming no campaign of the brand: it matches nothing
+
+
 def _campaign_of(brand: Brand, slug: str | None) -> Campaign | None:
+    """The brand's campaign named by a filter; NO_CAMPAIGN when it names none (empty results)."""
     if not slug:
         return None
-    campaign = Campaign.objects.filter(brand=brand, slug=slug).first()
-    if campaign is None:
-        raise ValidationError({"campaign": [_("This brand has no campaign “%(slug)s”.") % {"slug": slug[:80]}]})
-    return campaign
+    return Campaign.objects.filter(brand=brand, slug=slug).first() or NO_CAMPAIGN
 
 
 class EntryIds(serializers.ListField):
     """Entry ids (UUIDs), at most 500; JSON lists or repeated form fields (sendBeacon)."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(child=serializers.UUIDField(), max_length=services.BULK_MAX, **kwargs)
+        kwargs.setdefault("max_length", services.BULK_MAX)
+        super().__init__(child=serializers.UUIDField(), **kwargs)
 
 
 class ClaimsIn(serializers.Serializer[Any]):
     count = serializers.IntegerField(min_value=1, max_value=services.CLAIM_MAX, default=1)
     exclude = EntryIds(required=False, default=list, help_text="Entries to pass over (held or skipped).")
-    campaign = serializers.SlugField(required=False, allow_blank=True, default="")
+    campaign = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
     kind = serializers.ChoiceField(choices=KIND_CHOICES, required=False)
     view = serializers.ChoiceField(choices=["pending", "flagged"], required=False, default="pending")
     resume = serializers.BooleanField(
@@ -279,7 +278,7 @@ class BrandQueueClaims(APIView):
 
 
 class EntriesIn(serializers.Serializer[Any]):
-    entries = EntryIds(allow_empty=True)
+    entries = EntryIds(required=False, default=list)
 
 
 class LostLeaseOut(serializers.Serializer[Any]):
@@ -353,7 +352,7 @@ class DecisionUndo(APIView):
 
 class BulkIn(serializers.Serializer[Any]):
     action = serializers.ChoiceField(choices=list(services.BULK_ACTIONS))
-    entries = EntryIds(allow_empty=False)
+    entries = EntryIds(min_length=1)
     guidelines = serializers.ListField(
         child=serializers.CharField(max_length=32),
         required=False,
@@ -446,7 +445,7 @@ class EntryReversal(APIView):
 
 class ViewFilters(serializers.Serializer[Any]):
     view = serializers.ChoiceField(choices=list(selectors.QUEUE_VIEWS), required=False, default="pending")
-    campaign = serializers.SlugField(required=False, allow_blank=True, default="")
+    campaign = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
     kind = serializers.ChoiceField(choices=KIND_CHOICES, required=False)
     q = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
@@ -466,33 +465,39 @@ class ConsoleEntryOut(QueueEntryOut):
         return dict(DecisionOut(decision).data)
 
 
-class BrandEntries(APIView):
+class BrandEntries(generics.ListAPIView[Entry]):
     """The console's views of the brand's entries: `pending` (oldest first), `flagged` (pending
     with an automatic flag), `done` (decided in the last 24 hours); filters by campaign and kind;
     `q` finds an entry id, or words of the caption or the fan's public name."""
 
+    serializer_class = ConsoleEntryOut
     permission_classes = (IsAuthenticated,)
 
-    @extend_schema(parameters=[ViewFilters], responses={200: ConsoleEntryOut(many=True)})
-    def get(self, request: Request, brand: str) -> Response:
-        brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=READ_ROLES)
-        filters = ViewFilters(data=request.query_params)
+    @extend_schema(parameters=[ViewFilters])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Entry]:
+        brand = brand_for_member(user=self.request.user, brand_slug=self.kwargs["brand"], roles=READ_ROLES)
+        filters = ViewFilters(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        entries = selectors.queue_entries(
-            brand=brand_obj,
+        return selectors.queue_entries(
+            brand=brand,
             view=filters.validated_data["view"],
-            campaign=_campaign_of(brand_obj, filters.validated_data["campaign"]),
+            campaign=_campaign_of(brand, filters.validated_data["campaign"]),
             kind=filters.validated_data.get("kind"),
             q=filters.validated_data["q"],
         )
-        paginator = Pagination()
-        page = paginator.paginate_queryset(entries, request, view=self) or []
-        context = {
-            "request": request,
-            "brand_slug": brand,
-            "last_decisions": selectors.last_decisions(entries=page),
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        page = args[0] if args else []
+        entries = list(page) if isinstance(page, list) else []
+        kwargs["context"] = {
+            **self.get_serializer_context(),
+            "brand_slug": self.kwargs.get("brand", ""),  # none while the schema is generated
+            "last_decisions": selectors.last_decisions(entries=entries),
         }
-        return paginator.get_paginated_response(ConsoleEntryOut(page, many=True, context=context).data)
+        return ConsoleEntryOut(*args, **kwargs)
 
 
 class ViewCountsOut(serializers.Serializer[Any]):

@@ -240,7 +240,7 @@ def queue_entries(
     caption or the fan's public name. Callers have checked the viewer's role."""
     entries = Entry.objects.filter(brand=brand)
     if campaign is not None:
-        entries = entries.filter(campaign=campaign)
+        entries = entries.filter(campaign_id=campaign.pk)
     if kind:
         entries = entries.filter(kind=kind)
     q = q.strip()
@@ -269,13 +269,13 @@ def queue_counts(*, brand: Brand, campaign: Campaign | None = None, kind: str | 
     """How many entries each queue view holds (pending and flagged through the partial index)."""
     pending = Entry.objects.filter(brand=brand, state=EntryState.PENDING)
     if campaign is not None:
-        pending = pending.filter(campaign=campaign)
+        pending = pending.filter(campaign_id=campaign.pk)
     if kind:
         pending = pending.filter(kind=kind)
     counts = pending.aggregate(pending=Count("pk"), flagged=Count("pk", filter=~Q(flags=[])))
     done = Decision.objects.filter(entry__brand=brand, created_at__gte=timezone.now() - DONE_WINDOW)
     if campaign is not None:
-        done = done.filter(entry__campaign=campaign)
+        done = done.filter(entry__campaign_id=campaign.pk)
     if kind:
         done = done.filter(entry__kind=kind)
     counts["done"] = done.values("entry_id").distinct().count()

@@ -50,6 +50,9 @@ DECIDED_BY_DATA = [
     "/api/v1/campaigns/{slug}/uploads/",
     "/api/v1/uploads/{slot_id}/complete/",
     "/api/v1/entries/{entry_id}/decision/",
+    # A rejection must cite guidelines, a reversal needs a reason that is not only white space.
+    "/api/v1/brands/{brand}/bulk/",
+    "/api/v1/entries/{entry_id}/reversal/",
 ]
 # A multipart body carries every value as text: `caption=false` is the caption "false", so a "wrong
 # type" there is a valid request. Negative checks stay on for the JSON twin (complete), which reads

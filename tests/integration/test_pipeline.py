@@ -247,3 +247,28 @@ def test_worker_killed_while_processing_gets_the_task_again_and_entry_ends_pendi
         worker=celery_worker,
     )
     assert "WorkerLostError" in celery_worker.log_text()
+
+
+def test_the_worker_applies_a_decision_when_its_undo_window_ends_and_not_an_undone_one(
+    celery_worker: Worker, s3: Any, fan: User, moderator: User, campaign: Campaign, settings: Any
+) -> None:
+    """The decision's own task, queued with a countdown, does the work on the real worker."""
+    from moderation.models import OutboxMail
+    from moderation.services import decision_undo, entry_decide
+
+    settings.MODERATION_UNDO_SECONDS = 5
+    kept = wait_until_pending(celery_worker, upload(fan=fan, campaign=campaign, photo=sample_photo(seed=31)))
+    undone = wait_until_pending(celery_worker, upload(fan=fan, campaign=campaign, photo=sample_photo(seed=32)))
+    decision = entry_decide(actor=moderator, entry_id=kept.pk, action="approve")
+    regret = entry_decide(actor=moderator, entry_id=undone.pk, action="approve")
+    decision_undo(actor=moderator, decision_id=regret.pk)
+    assert state_of(str(kept.pk)) == "pending"
+
+    wait_for(lambda: state_of(str(kept.pk)) == "approved", timeout=30, what="the approval", worker=celery_worker)
+    decision.refresh_from_db()
+    assert decision.applied_at is not None
+    assert decision.applied_at >= decision.effective_at
+    assert keys_under(s3, settings.S3_PUBLIC_BUCKET, f"entries/{kept.pk}/")
+    assert state_of(str(undone.pk)) == "pending"
+    assert keys_under(s3, settings.S3_PUBLIC_BUCKET, f"entries/{undone.pk}/") == []
+    assert list(OutboxMail.objects.values_list("subject", flat=True)) == ["Your #PipelineMonday entry is approved"]

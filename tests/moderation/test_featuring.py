@@ -144,7 +144,7 @@ def test_entry_shortlisted_after_the_due_hour_waits_for_next_weeks_feature(
 def test_one_campaign_failing_to_publish_does_not_hold_up_the_others(
     moderator: Any, fan: Any, campaign: Any, brand: Any, monkeypatch: Any
 ) -> None:
-    from moderation import services
+    from moderation.services import features as services
     from tests.factories import CampaignFactory
 
     other = CampaignFactory.create(brand=brand, slug="spin-sunday", hashtag="#SpinSunday")

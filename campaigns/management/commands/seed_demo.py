@@ -124,7 +124,14 @@ class Command(BaseCommand):
 
     def _entries(self, campaign: Campaign, users: dict[str, User]) -> None:
         from moderation.models import ShortlistItem
-        from moderation.services import entry_decide, feature_publish
+        from moderation.services import (
+            decision_apply,
+            decision_undo,
+            entry_decide,
+            entry_reverse,
+            feature_publish,
+            queue_release,
+        )
         from submissions.samples import sample_photo
         from submissions.services import entry_create, entry_process
 
@@ -144,17 +151,27 @@ class Command(BaseCommand):
             )
             entry_process(entry_id=entry.pk)
             entries.append(entry)
-        # 7 approved, 2 rejected with a reason, 3 left in review.
+
+        # 7 approved, 2 rejected with a reason (one re-opened after a second look), 3 left in
+        # review, one of them approved by mistake and undone. Decisions take effect at once here,
+        # as if their undo window had passed.
+        def decide(entry: Any, action: str, **kwargs: Any) -> None:
+            decision = entry_decide(actor=moderator, entry_id=entry.pk, action=action, **kwargs)
+            decision_apply(decision_id=decision.pk, now=decision.effective_at)
+
         for entry in entries[:7]:
-            entry_decide(actor=moderator, entry_id=entry.pk, action="approve")
-        entry_decide(
+            decide(entry, "approve")
+        decide(entries[7], "reject", guideline_codes=["no-ads"], note="A shop's logo fills half the picture.")
+        decide(entries[8], "reject", guideline_codes=["quality", "song"])
+        entry_reverse(
             actor=moderator,
-            entry_id=entries[7].pk,
-            action="reject",
-            guideline_codes=["no-ads"],
-            note="A shop's logo fills half the picture.",
+            entry_id=entries[8].pk,
+            action="reopen",
+            reason="Second look on a larger screen: the move is clear enough.",
         )
-        entry_decide(actor=moderator, entry_id=entries[8].pk, action="reject", guideline_codes=["quality", "song"])
+        mistake = entry_decide(actor=moderator, entry_id=entries[9].pk, action="approve")
+        decision_undo(actor=moderator, decision_id=mistake.pk)
+        queue_release(actor=moderator, entry_ids=[entries[9].pk])
         # Last week's feature, published from its shortlist.
         year, week = campaign.iso_week(timezone.now() - dt.timedelta(days=7))
         for entry in entries[:3]:

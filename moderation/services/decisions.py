@@ -1,13 +1,8 @@
-"""Moderation operations: claim, decide, remove, shortlist and publish the weekly feature.
-
-Each is one transaction with an explicit acting user; the permission check is part of it, so no
-caller can forget it (outsiders get Http404).
-"""
+"""Decisions: made at once, taking effect after the undo window; undo, bulk actions, reversals, removal."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import threading
 import uuid
@@ -17,304 +12,34 @@ from typing import Any
 
 from django import db
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import ADMIN_ROLES, MODERATE_ROLES, Brand, User
+from accounts.models import MODERATE_ROLES, Brand, User
 from accounts.permissions import require_brand_role
 from activity.services import activity_record, activity_records
-from campaigns.models import Campaign, Guideline
+from campaigns.models import Guideline
 from config.errors import Conflict, DomainError
 from moderation import notifications
-from moderation.models import Decision, DecisionAction, Feature, FeatureEntry, ShortlistItem
-from moderation.selectors import feature_document, feature_document_forget, shortlist_week
+from moderation.models import Decision, DecisionAction, ShortlistItem
+from moderation.services.common import (
+    CLAIM_LEASE,
+    NOTE_MAX,
+    SYSTEM_UNDO_WINDOW,
+    campaign_guidelines,
+    entry_ids_checked,
+    locked_entry,
+    open_decisions,
+    undo_window,
+)
+from moderation.services.features import queue_feature_document, shortlist_locked
 from submissions.models import Entry, EntryState
 from submissions.services import entry_publish_renditions, entry_transition, entry_unpublish_renditions
 from submissions.signals import entry_left_public
-from submissions.storage import public_storage
 
 log = logging.getLogger(__name__)
-
-CLAIM_LEASE = dt.timedelta(minutes=5)
-CLAIM_MAX = 10  # entries one claim takes (the console holds the current one and three more)
-BULK_MAX = 500
-NOTE_MAX = 1000
-SYSTEM_UNDO_WINDOW = "system:undo-window"
-SYSTEM_WEEKLY_FEATURE = "system:weekly-feature"
-
-
-def _locked_entry(*, actor: User, entry_id: uuid.UUID | str, roles: Iterable[str]) -> Entry:
-    try:
-        entry = Entry.objects.select_for_update(of=("self",)).select_related("campaign").filter(pk=entry_id).first()
-    except (ValueError, ValidationError) as exc:  # not a UUID
-        raise Http404 from exc
-    if entry is None:
-        raise Http404
-    require_brand_role(user=actor, brand_id=entry.campaign.brand_id, roles=roles)
-    return entry
-
-
-def undo_window() -> dt.timedelta:
-    return dt.timedelta(seconds=settings.MODERATION_UNDO_SECONDS)
-
-
-def _open_decisions() -> QuerySet[Decision]:
-    return Decision.objects.filter(applied_at__isnull=True, undone_at__isnull=True)
-
-
-_CLAIM_SQL = """
-WITH picked AS (
-    SELECT id, claimed_by_id AS previous_holder
-    FROM submissions_entry
-    WHERE brand_id = %(brand)s AND state = 'pending'
-      AND (claim_expires_at IS NULL OR claim_expires_at <= %(now)s)
-      {filters}
-    ORDER BY created_at
-    LIMIT %(count)s
-    FOR UPDATE SKIP LOCKED
-)
-UPDATE submissions_entry AS e
-SET claimed_by_id = %(actor)s, claim_expires_at = %(until)s
-FROM picked
-WHERE e.id = picked.id
-RETURNING e.*, picked.previous_holder
-"""
-
-
-def queue_claim(
-    *,
-    actor: User,
-    brand: Brand,
-    count: int = 1,
-    exclude: Iterable[uuid.UUID | str] = (),
-    campaign: Campaign | None = None,
-    kind: str | None = None,
-    flagged: bool = False,
-    resume: bool = False,
-) -> list[Entry]:
-    """Lease up to `count` of the brand's oldest unclaimed pending entries to `actor`.
-
-    With `resume`, the moderator's own live leases come first (a reload skips nothing); entries
-    whose decision waits out its undo window are not among them. `exclude` passes over entries
-    the moderator holds or skipped. Concurrent moderators never get the same entry: on
-    PostgreSQL one UPDATE takes the rows FOR UPDATE SKIP LOCKED through the partial index
-    entry_claimable, so a claim costs the same with a backlog of ten or of a million.
-    An expired lease taken over from another moderator is recorded in the activity trail.
-    """
-    require_brand_role(user=actor, brand_id=brand.pk, roles=MODERATE_ROLES)
-    count = max(1, min(count, CLAIM_MAX))
-    exclude_ids = [str(pk) for pk in exclude]
-    now = timezone.now()
-    held: list[Entry] = []
-    if resume:
-        mine = _claimable(brand=brand, campaign=campaign, kind=kind, flagged=flagged).filter(
-            claimed_by=actor, claim_expires_at__gt=now
-        )
-        mine = mine.exclude(pk__in=exclude_ids).exclude(pk__in=_open_decisions().values("entry_id"))
-        held = list(mine.order_by("created_at")[:count])
-        exclude_ids += [str(e.pk) for e in held]
-    wanted = count - len(held)
-    if wanted <= 0:
-        return held
-    until = now + CLAIM_LEASE
-    if connection.vendor == "postgresql":
-        claimed = _claim_postgresql(
-            actor=actor,
-            brand=brand,
-            count=wanted,
-            exclude=exclude_ids,
-            campaign=campaign,
-            kind=kind,
-            flagged=flagged,
-            now=now,
-            until=until,
-        )
-    else:
-        claimed = _claim_portable(
-            actor=actor,
-            brand=brand,
-            count=wanted,
-            exclude=exclude_ids,
-            campaign=campaign,
-            kind=kind,
-            flagged=flagged,
-            now=now,
-            until=until,
-        )
-    claimed.sort(key=lambda e: e.created_at)
-    taken_over = [e for e in claimed if getattr(e, "previous_holder", None) not in (None, actor.pk)]
-    if taken_over:
-        activity_records(
-            [
-                {
-                    "verb": "claim.taken_over",
-                    "target_type": "entry",
-                    "target_id": e.pk,
-                    "brand_id": brand.pk,
-                    "campaign_id": e.campaign_id,
-                    "entry_id": e.pk,
-                    "snapshot": {"previous_holder_id": e.previous_holder},  # type: ignore[attr-defined]
-                }
-                for e in taken_over
-            ],
-            actor=actor,
-        )
-    return held + claimed
-
-
-def _claimable(*, brand: Brand, campaign: Campaign | None, kind: str | None, flagged: bool) -> QuerySet[Entry]:
-    entries = Entry.objects.filter(brand=brand, state=EntryState.PENDING)
-    if campaign is not None:
-        entries = entries.filter(campaign=campaign)
-    if kind:
-        entries = entries.filter(kind=kind)
-    if flagged:
-        entries = entries.exclude(flags=[])
-    return entries
-
-
-def _claim_postgresql(
-    *,
-    actor: User,
-    brand: Brand,
-    count: int,
-    exclude: list[str],
-    campaign: Campaign | None,
-    kind: str | None,
-    flagged: bool,
-    now: dt.datetime,
-    until: dt.datetime,
-) -> list[Entry]:
-    params: dict[str, Any] = {"brand": brand.pk, "now": now, "count": count, "actor": actor.pk, "until": until}
-    filters = []
-    if exclude:
-        filters.append("AND NOT (id = ANY(%(exclude)s::uuid[]))")
-        params["exclude"] = exclude
-    if campaign is not None:
-        filters.append("AND campaign_id = %(campaign)s")
-        params["campaign"] = campaign.pk
-    if kind:
-        filters.append("AND kind = %(kind)s")
-        params["kind"] = kind
-    if flagged:
-        filters.append("AND flags <> '[]'::jsonb")
-    sql = _CLAIM_SQL.format(filters="\n      ".join(filters))
-    with transaction.atomic():  # the statement commits on its own; atomic keeps callers' savepoints simple
-        return list(Entry.objects.raw(sql, params))
-
-
-def _claim_portable(
-    *,
-    actor: User,
-    brand: Brand,
-    count: int,
-    exclude: list[str],
-    campaign: Campaign | None,
-    kind: str | None,
-    flagged: bool,
-    now: dt.datetime,
-    until: dt.datetime,
-) -> list[Entry]:
-    """The same claim for SQLite (`make run`), where the database serialises writers anyway."""
-    with transaction.atomic():
-        free = (
-            _claimable(brand=brand, campaign=campaign, kind=kind, flagged=flagged)
-            .filter(Q(claim_expires_at__isnull=True) | Q(claim_expires_at__lte=now))
-            .exclude(pk__in=exclude)
-            .select_for_update(skip_locked=True, of=("self",))
-            .order_by("created_at")[:count]
-        )
-        entries = list(free)
-        for entry in entries:
-            entry.previous_holder = entry.claimed_by_id  # type: ignore[attr-defined]
-        Entry.objects.filter(pk__in=[e.pk for e in entries]).update(claimed_by=actor, claim_expires_at=until)
-        for entry in entries:
-            entry.claimed_by_id, entry.claim_expires_at = actor.pk, until
-    return entries
-
-
-def queue_claim_next(*, actor: User, brand: Brand, exclude: Iterable[uuid.UUID | str] = ()) -> Entry | None:
-    """The one entry the moderator works on next (their live lease first), or None."""
-    entries = queue_claim(actor=actor, brand=brand, count=1, exclude=exclude, resume=True)
-    return entries[0] if entries else None
-
-
-def queue_renew(*, actor: User, brand: Brand, entry_ids: Iterable[uuid.UUID | str]) -> tuple[list[Entry], list[Entry]]:
-    """Extend the moderator's leases on these entries (the console does it while its tab is
-    visible). Returns (renewed, lost): lost entries are decided, gone, or held by someone else."""
-    require_brand_role(user=actor, brand_id=brand.pk, roles=MODERATE_ROLES)
-    ids = _entry_ids(entry_ids)
-    now = timezone.now()
-    until = now + CLAIM_LEASE
-    with transaction.atomic():
-        entries = list(
-            Entry.objects.select_for_update(of=("self",))
-            .select_related("claimed_by")
-            .filter(brand=brand, pk__in=ids)
-            .order_by("pk")
-        )
-        deciding = set(_open_decisions().filter(entry__in=entries).values_list("entry_id", flat=True))
-        renewed, lost = [], []
-        for entry in entries:
-            free = entry.claim_expires_at is None or entry.claim_expires_at <= now
-            if (
-                entry.state == EntryState.PENDING
-                and entry.pk not in deciding
-                and (free or entry.claimed_by_id == actor.pk)
-            ):
-                renewed.append(entry)
-            else:
-                lost.append(entry)
-        Entry.objects.filter(pk__in=[e.pk for e in renewed]).update(claimed_by=actor, claim_expires_at=until)
-        for entry in renewed:
-            entry.claimed_by, entry.claim_expires_at = actor, until
-    return renewed, lost
-
-
-def queue_release(*, actor: User, entry_ids: Iterable[uuid.UUID | str], brand: Brand | None = None) -> int:
-    """Give back the moderator's leases (skip, leaving the page, prefetched entries not reached).
-
-    Entries whose decision waits out its undo window stay held. Returns how many were released.
-    """
-    ids = _entry_ids(entry_ids)
-    if brand is not None:
-        require_brand_role(user=actor, brand_id=brand.pk, roles=MODERATE_ROLES)
-    mine = Entry.objects.filter(pk__in=ids, claimed_by=actor, state=EntryState.PENDING)
-    if brand is not None:
-        mine = mine.filter(brand=brand)
-    with transaction.atomic():
-        return mine.exclude(pk__in=_open_decisions().values("entry_id")).update(claimed_by=None, claim_expires_at=None)
-
-
-def _entry_ids(entry_ids: Iterable[uuid.UUID | str]) -> list[uuid.UUID]:
-    ids = []
-    for raw in entry_ids:
-        try:
-            ids.append(uuid.UUID(str(raw)))
-        except ValueError as exc:
-            raise DomainError(_("“%(id)s” is not an entry id.") % {"id": str(raw)[:64]}, field="entries") from exc
-    if len(ids) > BULK_MAX:
-        raise DomainError(_("At most %(max)s entries at once.") % {"max": BULK_MAX}, field="entries")
-    return list(dict.fromkeys(ids))
-
-
-def _guidelines(*, campaign: Campaign, codes: Iterable[str]) -> list[Guideline]:
-    codes = [c.strip() for c in codes if c and c.strip()]
-    if not codes:
-        return []
-    found = {g.code: g for g in campaign.guidelines.filter(code__in=codes, active=True)}
-    unknown = sorted(set(codes) - set(found))
-    if unknown:
-        raise DomainError(
-            _("Unknown guideline code(s) for this campaign: %(codes)s.") % {"codes": ", ".join(unknown)},
-            field="guidelines",
-        )
-    return [found[c] for c in dict.fromkeys(codes)]
 
 
 def _check_decision(*, action: str, note: str) -> str:
@@ -354,18 +79,18 @@ def entry_decide(
     """
     note = _check_decision(action=action, note=note)
     with transaction.atomic():
-        entry = _locked_entry(actor=actor, entry_id=entry_id, roles=MODERATE_ROLES)
+        entry = locked_entry(actor=actor, entry_id=entry_id, roles=MODERATE_ROLES)
         if entry.state != EntryState.PENDING:
             raise Conflict(
                 _("This entry is already %(state)s.") % {"state": entry.get_state_display().lower()},
                 field="entry",
             )
-        if _open_decisions().filter(entry=entry).exists():
+        if open_decisions().filter(entry=entry).exists():
             raise Conflict(_("This entry was just decided; undo that decision first."), field="entry")
         now = timezone.now()
         if entry.claimed_by_id not in (None, actor.pk) and entry.claim_expires_at and entry.claim_expires_at > now:
             raise Conflict(_("Another moderator is reviewing this entry."), field="entry")
-        guidelines = _guidelines(campaign=entry.campaign, codes=guideline_codes)
+        guidelines = campaign_guidelines(campaign=entry.campaign, codes=guideline_codes)
         if action == DecisionAction.REJECT and not guidelines:
             raise DomainError(_("Cite at least one guideline when rejecting."), field="guidelines")
         effective_at = now + undo_window()
@@ -422,7 +147,7 @@ def decisions_apply_due(*, now: dt.datetime | None = None, limit: int = 1000) ->
     """Apply every decision whose undo window has ended (the sweeper; safe to run twice)."""
     now = now or timezone.now()
     due = list(
-        _open_decisions().filter(effective_at__lte=now).order_by("effective_at").values_list("pk", flat=True)[:limit]
+        open_decisions().filter(effective_at__lte=now).order_by("effective_at").values_list("pk", flat=True)[:limit]
     )
     applied = 0
     for decision_id in due:
@@ -573,7 +298,7 @@ def decisions_bulk(
     require_brand_role(user=actor, brand_id=brand.pk, roles=MODERATE_ROLES)
     if action not in BULK_ACTIONS:
         raise DomainError(_("Choose approve, reject or shortlist."), field="action")
-    ids = _entry_ids(entry_ids)
+    ids = entry_ids_checked(entry_ids)
     if not ids:
         raise DomainError(_("Select at least one entry."), field="entries")
     codes = [c.strip() for c in guideline_codes if c and c.strip()]
@@ -596,14 +321,14 @@ def decisions_bulk(
         if action == "shortlist":
             _bulk_shortlist(actor=actor, entries=entries, result=result)
             return result
-        deciding = set(_open_decisions().filter(entry__in=entries).values_list("entry_id", flat=True))
+        deciding = set(open_decisions().filter(entry__in=entries).values_list("entry_id", flat=True))
         guidelines_of: dict[int, list[Guideline] | None] = {}
         taken: list[tuple[Entry, list[Guideline]]] = []
         for entry in entries:
             reason, holder = _bulk_refusal(entry=entry, actor=actor, deciding=deciding, now=now)
             if reason is None and entry.campaign_id not in guidelines_of:
                 try:
-                    guidelines_of[entry.campaign_id] = _guidelines(campaign=entry.campaign, codes=codes)
+                    guidelines_of[entry.campaign_id] = campaign_guidelines(campaign=entry.campaign, codes=codes)
                 except DomainError:
                     guidelines_of[entry.campaign_id] = None
             if reason is None and guidelines_of[entry.campaign_id] is None:
@@ -692,7 +417,7 @@ def _bulk_shortlist(*, actor: User, entries: list[Entry], result: BulkResult) ->
                 {"entry": entry.pk, "reason": _("Only approved entries can be shortlisted."), "claimed_by": None}
             )
             continue
-        _shortlist_locked(actor=actor, entry=entry)
+        shortlist_locked(actor=actor, entry=entry)
         result.done.append(entry.pk)
 
 
@@ -751,7 +476,7 @@ def entry_reverse(*, actor: User, entry_id: uuid.UUID | str, action: str, reason
         raise DomainError(_("The reason is longer than %(max)s characters.") % {"max": NOTE_MAX}, field="reason")
     from_states, to_state, verb = REVERSALS[action]
     with transaction.atomic():
-        entry = _locked_entry(actor=actor, entry_id=entry_id, roles=MODERATE_ROLES)
+        entry = locked_entry(actor=actor, entry_id=entry_id, roles=MODERATE_ROLES)
         if entry.state not in from_states:
             raise Conflict(
                 _("This entry is %(state)s; that cannot be reversed this way.")
@@ -791,10 +516,10 @@ def entry_remove(
     """Take down an approved or featured entry (after a report); its public files are deleted
     and, if it was featured, the gallery document is rewritten without it."""
     with transaction.atomic():
-        entry = _locked_entry(actor=actor, entry_id=entry_id, roles=MODERATE_ROLES)
+        entry = locked_entry(actor=actor, entry_id=entry_id, roles=MODERATE_ROLES)
         if not entry.is_public:
             raise Conflict(_("Only approved or featured entries can be removed."), field="entry")
-        guidelines = _guidelines(campaign=entry.campaign, codes=guideline_codes)
+        guidelines = campaign_guidelines(campaign=entry.campaign, codes=guideline_codes)
         if not guidelines:
             raise DomainError(_("Cite at least one guideline when removing."), field="guidelines")
         decision = Decision.objects.create(
@@ -822,161 +547,3 @@ def entry_remove(
             transaction.on_commit(lambda: queue_feature_document(campaign=campaign))
         notifications.entry_decided(decision=decision)  # an outbox row, sent after the commit
     return decision
-
-
-def entry_shortlist(*, actor: User, entry_id: uuid.UUID | str) -> ShortlistItem:
-    """Propose an approved entry for the feature being built (see selectors.shortlist_week).
-
-    Idempotent within that week.
-    """
-    with transaction.atomic():
-        entry = _locked_entry(actor=actor, entry_id=entry_id, roles=MODERATE_ROLES)
-        if entry.state != EntryState.APPROVED:
-            raise Conflict(_("Only approved entries can be shortlisted."), field="entry")
-        return _shortlist_locked(actor=actor, entry=entry)
-
-
-def _shortlist_locked(*, actor: User, entry: Entry) -> ShortlistItem:
-    year, week = shortlist_week(campaign=entry.campaign)
-    item, created = ShortlistItem.objects.get_or_create(
-        entry=entry,
-        iso_year=year,
-        iso_week=week,
-        defaults={"campaign": entry.campaign, "added_by": actor},
-    )
-    if created:
-        _shortlist_record(actor=actor, entry=entry, verb="shortlist.added", week=item)
-    return item
-
-
-def _shortlist_record(*, actor: User, entry: Entry, verb: str, week: ShortlistItem | tuple[int, int]) -> None:
-    year, number = (week.iso_year, week.iso_week) if isinstance(week, ShortlistItem) else week
-    activity_record(
-        actor=actor,
-        verb=verb,
-        target_type="entry",
-        target_id=entry.pk,
-        brand_id=entry.brand_id,
-        campaign_id=entry.campaign_id,
-        entry_id=entry.pk,
-        snapshot={"week": f"{year}-W{number:02d}"},
-    )
-
-
-def entry_unshortlist(*, actor: User, entry_id: uuid.UUID | str) -> None:
-    with transaction.atomic():
-        entry = _locked_entry(actor=actor, entry_id=entry_id, roles=MODERATE_ROLES)
-        year, week = shortlist_week(campaign=entry.campaign)
-        deleted, _rows = ShortlistItem.objects.filter(entry=entry, iso_year=year, iso_week=week).delete()
-        if deleted:
-            _shortlist_record(actor=actor, entry=entry, verb="shortlist.removed", week=(year, week))
-
-
-def feature_publish(
-    *,
-    campaign: Campaign,
-    actor: User | None = None,
-    iso_year: int | None = None,
-    iso_week: int | None = None,
-) -> Feature:
-    """Publish a week's feature from its shortlist, exactly once per campaign and ISO week (by default
-    the week being built, see selectors.shortlist_week).
-
-    `actor` is None for the scheduled publication; a person must be an admin of the brand.
-    Featured fans are told; the widget's static document is rewritten after commit.
-    """
-    if actor is not None:
-        require_brand_role(user=actor, brand_id=campaign.brand_id, roles=ADMIN_ROLES)
-    if iso_year is None or iso_week is None:
-        iso_year, iso_week = shortlist_week(campaign=campaign)
-    label = f"{iso_year}-W{iso_week:02d}"
-    with transaction.atomic():
-        # Serialises publishers of one campaign (beat, command, API) so the check below holds.
-        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-        if Feature.objects.filter(campaign=campaign, iso_year=iso_year, iso_week=iso_week).exists():
-            raise Conflict(_("The feature of week %(week)s is already published.") % {"week": label}, field="week")
-        items = list(
-            ShortlistItem.objects.select_related("entry")
-            .select_for_update(of=("self", "entry"))
-            .filter(campaign=campaign, iso_year=iso_year, iso_week=iso_week, entry__state=EntryState.APPROVED)
-            .order_by("added_at")[: campaign.feature_count]
-        )
-        if not items:
-            # The request is fine; the week is not ready: a conflict with the state, like a second publication.
-            raise Conflict(_("Nothing is shortlisted for week %(week)s yet.") % {"week": label}, field="shortlist")
-        feature = Feature.objects.create(
-            campaign=campaign,
-            iso_year=iso_year,
-            iso_week=iso_week,
-            published_at=timezone.now(),
-            published_by=actor,
-        )
-        for position, item in enumerate(items, start=1):
-            FeatureEntry.objects.create(feature=feature, entry=item.entry, position=position)
-            entry_transition(entry=item.entry, to=EntryState.FEATURED)
-        transaction.on_commit(lambda: queue_feature_document(campaign=campaign))
-        notifications.feature_published(feature=feature)
-        activity_record(
-            actor=actor or SYSTEM_WEEKLY_FEATURE,
-            verb="feature.published",
-            target_type="feature",
-            target_id=feature.pk,
-            brand_id=campaign.brand_id,
-            campaign_id=campaign.pk,
-            snapshot={"week": label, "entries": [str(item.entry_id) for item in items]},
-        )
-    return feature
-
-
-def features_publish_due(*, now: dt.datetime | None = None) -> list[Feature]:
-    """Publish every campaign's feature whose weekday and hour (its own time zone) have come.
-
-    Run by Celery beat every few minutes and by `manage.py publish_features`; running it twice
-    publishes nothing twice. Weeks with an empty shortlist are skipped.
-    """
-    now = now or timezone.now()
-    published = []
-    recent = Q(closes_at__isnull=True) | Q(closes_at__gt=now - dt.timedelta(days=7))
-    for campaign in Campaign.objects.filter(recent, opens_at__lte=now):
-        year, week = campaign.iso_week(now)
-        if now < campaign.feature_due_at(year, week):
-            continue
-        if campaign.features.filter(iso_year=year, iso_week=week).exists():
-            continue
-        if not campaign.shortlist.filter(iso_year=year, iso_week=week, entry__state=EntryState.APPROVED).exists():
-            continue
-        try:
-            published.append(feature_publish(campaign=campaign, iso_year=year, iso_week=week))
-        except DomainError as exc:  # includes Conflict: another publisher was first
-            log.info("Feature of %s not published: %s", campaign.slug, exc.message)
-        except Exception:  # one campaign's failure must not hold up the others; the next run retries
-            log.exception("Feature of %s could not be published", campaign.slug)
-    return published
-
-
-def queue_feature_document(*, campaign: Campaign) -> None:
-    """Rewrite the widget's document in a task that retries storage errors; without a broker,
-    write it here and now rather than leave the gallery stale."""
-    from moderation.tasks import write_feature_document
-
-    try:
-        write_feature_document.delay(campaign.pk)
-    except Exception:
-        if write_feature_document.app.conf.task_always_eager:
-            raise
-        log.exception("Could not queue the feature document of %s; writing it now", campaign.slug)
-        feature_document_write(campaign=campaign)
-
-
-def feature_document_name(campaign: Campaign) -> str:
-    return f"features/{campaign.slug}.json"
-
-
-def feature_document_write(*, campaign: Campaign) -> str:
-    """Write the campaign's latest feature as the static JSON document the widget reads."""
-    payload = json.dumps(feature_document(campaign=campaign), ensure_ascii=False, separators=(",", ":"))
-    name = feature_document_name(campaign)
-    # The public storage overwrites in place, so the document's address never changes.
-    stored = public_storage().save(name, ContentFile(payload.encode(), name=name))
-    feature_document_forget(campaign=campaign)
-    return stored

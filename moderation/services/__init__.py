@@ -1,0 +1,74 @@
+"""Moderation operations: claim, decide (with an undo window), undo, bulk actions, reversals,
+removal, shortlist and publish the weekly feature.
+
+Each is one transaction with an explicit acting user; the permission check is part of it, so no
+caller can forget it (outsiders get Http404). Each writes its activity record in that transaction.
+Callers import from here; the modules below are split by sub-domain.
+"""
+
+from moderation.services.common import (
+    BULK_MAX,
+    CLAIM_LEASE,
+    CLAIM_MAX,
+    NOTE_MAX,
+    SYSTEM_UNDO_WINDOW,
+    SYSTEM_WEEKLY_FEATURE,
+    undo_window,
+)
+from moderation.services.decisions import (
+    BULK_ACTIONS,
+    REVERSALS,
+    BulkResult,
+    bulk_undo,
+    decision_apply,
+    decision_undo,
+    decisions_apply_due,
+    decisions_bulk,
+    entry_decide,
+    entry_remove,
+    entry_reverse,
+    schedule_apply,
+)
+from moderation.services.features import (
+    entry_shortlist,
+    entry_unshortlist,
+    feature_document_name,
+    feature_document_write,
+    feature_publish,
+    features_publish_due,
+    queue_feature_document,
+)
+from moderation.services.queue import queue_claim, queue_claim_next, queue_release, queue_renew
+
+__all__ = [
+    "BULK_ACTIONS",
+    "BULK_MAX",
+    "CLAIM_LEASE",
+    "CLAIM_MAX",
+    "NOTE_MAX",
+    "REVERSALS",
+    "SYSTEM_UNDO_WINDOW",
+    "SYSTEM_WEEKLY_FEATURE",
+    "BulkResult",
+    "bulk_undo",
+    "decision_apply",
+    "decision_undo",
+    "decisions_apply_due",
+    "decisions_bulk",
+    "entry_decide",
+    "entry_remove",
+    "entry_reverse",
+    "entry_shortlist",
+    "entry_unshortlist",
+    "feature_document_name",
+    "feature_document_write",
+    "feature_publish",
+    "features_publish_due",
+    "queue_claim",
+    "queue_claim_next",
+    "queue_feature_document",
+    "queue_release",
+    "queue_renew",
+    "schedule_apply",
+    "undo_window",
+]
