@@ -164,8 +164,9 @@ def _claim_postgresql(
     if flagged:
         filters.append("AND flags <> '[]'::jsonb")
     sql = _CLAIM_SQL.format(filters="\n      ".join(filters))
-    with transaction.atomic():  # the statement commits on its own; atomic keeps callers' savepoints simple
-        return list(Entry.objects.raw(sql, params))
+    # One statement, its own transaction in autocommit (or part of the caller's): no BEGIN and
+    # COMMIT round trips around it.
+    return list(Entry.objects.raw(sql, params))
 
 
 def _claim_portable(
