@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from accounts.models import MODERATE_ROLES, READ_ROLES, Brand
 from accounts.permissions import api_user, brand_for_member
 from campaigns.models import Campaign, Guideline
+from config.parsers import JSONParser
 from config.schema import errors
 from moderation import selectors, services
 from moderation.models import Decision, DecisionAction, ShortlistItem
@@ -221,12 +222,21 @@ def _campaign_of(brand: Brand, slug: str | None) -> Campaign | None:
     return Campaign.objects.filter(brand=brand, slug=slug).first() or NO_CAMPAIGN
 
 
+class TextUUIDField(serializers.UUIDField):
+    """A UUID written as text: DRF's own field also takes integers (and so true and false)."""
+
+    def to_internal_value(self, data: Any) -> uuid.UUID:
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
 class EntryIds(serializers.ListField):
     """Entry ids (UUIDs), at most 500; JSON lists or repeated form fields (sendBeacon)."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", services.BULK_MAX)
-        super().__init__(child=serializers.UUIDField(), **kwargs)
+        super().__init__(child=TextUUIDField(), **kwargs)
 
 
 class ClaimsIn(serializers.Serializer[Any]):
@@ -298,6 +308,7 @@ class BrandQueueLeases(APIView):
     `lost` lists those decided, gone or held by someone else meanwhile."""
 
     permission_classes = (IsAuthenticated,)
+    parser_classes = (JSONParser,)
 
     @extend_schema(request=EntriesIn, responses={200: LeasesOut})
     def post(self, request: Request, brand: str) -> Response:
@@ -473,7 +484,7 @@ class BrandEntries(generics.ListAPIView[Entry]):
     serializer_class = ConsoleEntryOut
     permission_classes = (IsAuthenticated,)
 
-    @extend_schema(parameters=[ViewFilters])
+    @extend_schema(parameters=[ViewFilters], responses={200: ConsoleEntryOut(many=True), **errors(400)})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -500,6 +511,11 @@ class BrandEntries(generics.ListAPIView[Entry]):
         return ConsoleEntryOut(*args, **kwargs)
 
 
+class CountFilters(serializers.Serializer[Any]):
+    campaign = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+    kind = serializers.ChoiceField(choices=KIND_CHOICES, required=False)
+
+
 class ViewCountsOut(serializers.Serializer[Any]):
     pending = serializers.IntegerField()
     flagged = serializers.IntegerField()
@@ -511,10 +527,10 @@ class BrandViewCounts(APIView):
 
     permission_classes = (IsAuthenticated,)
 
-    @extend_schema(parameters=[ViewFilters], responses={200: ViewCountsOut})
+    @extend_schema(parameters=[CountFilters], responses={200: ViewCountsOut, **errors(400)})
     def get(self, request: Request, brand: str) -> Response:
         brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=READ_ROLES)
-        filters = ViewFilters(data=request.query_params)
+        filters = CountFilters(data=request.query_params)
         filters.is_valid(raise_exception=True)
         counts = selectors.queue_counts(
             brand=brand_obj,

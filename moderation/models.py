@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Brand
 from campaigns.models import Campaign, Guideline
 from submissions.models import Entry
 
@@ -29,6 +30,9 @@ class Decision(models.Model):
     """
 
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="decisions")
+    # The entry's brand, copied so a brand's decisions (Done view, moderator stats) are read
+    # through one index instead of a join to every entry.
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+", db_index=False)
     moderator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=8, choices=DecisionAction.choices)
     guidelines = models.ManyToManyField(Guideline, blank=True, related_name="+")
@@ -52,6 +56,7 @@ class Decision(models.Model):
                 name="decision_open",
             ),
             models.Index(fields=["moderator", "created_at"], name="decision_moderator"),
+            models.Index(fields=["brand", "created_at"], name="decision_brand"),
         ]
 
     def __str__(self) -> str:
@@ -62,6 +67,8 @@ class Decision(models.Model):
             allowed = {"applied_at", "undone_at", "undone_by"}
             if not set(kwargs.get("update_fields") or ()) or not set(kwargs["update_fields"]) <= allowed:
                 raise ValueError("Decisions are append-only: only their outcome is filled in, once.")
+        elif self.brand_id is None and self.entry_id is not None:
+            self.brand_id = self.entry.brand_id
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:

@@ -273,7 +273,7 @@ def queue_counts(*, brand: Brand, campaign: Campaign | None = None, kind: str | 
     if kind:
         pending = pending.filter(kind=kind)
     counts = pending.aggregate(pending=Count("pk"), flagged=Count("pk", filter=~Q(flags=[])))
-    done = Decision.objects.filter(entry__brand=brand, created_at__gte=timezone.now() - DONE_WINDOW)
+    done = Decision.objects.filter(brand=brand, created_at__gte=timezone.now() - DONE_WINDOW)
     if campaign is not None:
         done = done.filter(entry__campaign_id=campaign.pk)
     if kind:

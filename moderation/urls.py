@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from moderation import views
+from moderation import views, views_stats
 
 feature = "<slug:brand>/campaigns/<slug:slug>/feature/"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("<slug:brand>/", views.brand_home, name="console-brand"),
     path("<slug:brand>/campaigns/new/", views.campaign_create, name="console-campaign-create"),
     path("<slug:brand>/campaigns/<slug:slug>/edit/", views.campaign_edit, name="console-campaign-edit"),
+    path("<slug:brand>/moderators/", views_stats.moderators, name="console-moderators"),
     path("<slug:brand>/queue/", views.queue, name="console-queue"),
     path("<slug:brand>/queue/<uuid:entry_id>/decide/", views.decide, name="console-decide"),
     path("<slug:brand>/queue/<uuid:entry_id>/skip/", views.skip, name="console-skip"),

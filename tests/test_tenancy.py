@@ -77,6 +77,7 @@ ROUTES = [
     Route("POST", C + "/campaigns/new/", {**CAMPAIGN_FORM, "slug": "sneaky"}),
     Route("GET", C + "/campaigns/{campaign}/edit/"),
     Route("POST", C + "/campaigns/{campaign}/edit/", CAMPAIGN_FORM),
+    Route("GET", C + "/moderators/"),
     Route("GET", C + "/queue/", writes=True),
     Route("POST", C + "/queue/{pending}/decide/", {"action": "approve"}),
     Route("POST", C + "/queue/{pending}/skip/"),

@@ -95,7 +95,13 @@ def entry_decide(
             raise DomainError(_("Cite at least one guideline when rejecting."), field="guidelines")
         effective_at = now + undo_window()
         decision = Decision.objects.create(
-            entry=entry, moderator=actor, action=action, note=note, created_at=now, effective_at=effective_at
+            entry=entry,
+            brand_id=entry.brand_id,
+            moderator=actor,
+            action=action,
+            note=note,
+            created_at=now,
+            effective_at=effective_at,
         )
         if guidelines:  # a new decision has no links yet: insert them (set() reads them first)
             Decision.guidelines.through.objects.bulk_create(
@@ -345,6 +351,7 @@ def decisions_bulk(
         decisions = Decision.objects.bulk_create(
             Decision(
                 entry=entry,
+                brand=brand,
                 moderator=actor,
                 action=action,
                 note=note,
@@ -432,7 +439,7 @@ def bulk_undo(*, actor: User, brand: Brand, bulk_id: uuid.UUID) -> tuple[list[in
         decisions = list(
             Decision.objects.select_for_update(of=("self",))
             .select_related("entry")
-            .filter(bulk_id=bulk_id, entry__brand=brand)
+            .filter(bulk_id=bulk_id, brand=brand)
             .order_by("pk")
         )
         if not decisions:
@@ -525,7 +532,11 @@ def entry_remove(
         if not guidelines:
             raise DomainError(_("Cite at least one guideline when removing."), field="guidelines")
         decision = Decision.objects.create(
-            entry=entry, moderator=actor, action=DecisionAction.REMOVE, note=(note or "").strip()[:NOTE_MAX]
+            entry=entry,
+            brand_id=entry.brand_id,
+            moderator=actor,
+            action=DecisionAction.REMOVE,
+            note=(note or "").strip()[:NOTE_MAX],
         )
         decision.guidelines.set(guidelines)
         was_featured = entry.state == EntryState.FEATURED

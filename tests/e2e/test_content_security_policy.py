@@ -164,6 +164,11 @@ def test_the_site_works_under_its_content_security_policy(browser: Any, live_sit
     for viewport in (PHONE, DESKTOP):
         staff.page.set_viewport_size(viewport)
         staff.width = viewport["width"]
+        staff.visit("/console/northern-lights/moderators/", shot="moderator-stats")
+        staff.visit(f"/console/northern-lights/moderators/?period=24h&moderator={admin.pk}", shot="moderator-stats-one")
+    for viewport in (PHONE, DESKTOP):
+        staff.page.set_viewport_size(viewport)
+        staff.width = viewport["width"]
         staff.visit("/c/launch-party/", shot="campaign-preview")
     staff.visit("/console/northern-lights/queue/")
     staff.page.keyboard.press("a")

@@ -257,3 +257,11 @@ def test_views_count_and_search_the_brands_entries(moderator: Any, fan: Any, roo
     bad = client.get(f"/api/v1/brands/{brand.slug}/entries/", {"view": "everything"})
     assert bad.status_code == 400
     assert "view" in bad.json()
+
+
+def test_true_and_false_are_not_entry_ids(moderator: Any, brand: Any, api: Any) -> None:
+    response = api(moderator).post(
+        f"/api/v1/brands/{brand.slug}/queue/release/", {"entries": [False, True]}, format="json"
+    )
+    assert response.status_code == 400
+    assert "entries" in response.json()

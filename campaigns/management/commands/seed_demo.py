@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import random
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
@@ -21,6 +25,7 @@ DEMO_PASSWORD = "fanfare-demo-2026"
 DEMO_USERS = [
     ("admin@demo.fanfare.test", "Brand Admin", Role.ADMIN),
     ("moderator@demo.fanfare.test", "Moderator Mo", Role.MODERATOR),
+    ("sam@demo.fanfare.test", "Moderator Sam", Role.MODERATOR),
     ("fan@demo.fanfare.test", "Dancing Fan", None),
 ]
 EXTRA_FANS = ["lena", "kofi", "maya"]
@@ -48,6 +53,19 @@ CAPTIONS = [
 ]
 
 
+HISTORY_DAYS = 7
+HISTORY_BULK = 4  # entries in the one bulk approval of the history
+
+
+@contextmanager
+def _clock(at: dt.datetime) -> Iterator[None]:
+    """The services read the time from django.utils.timezone.now: set it to `at`, so the demo's
+    past is played through the real services. (Activity rows keep the time of the seeding: their
+    default reads the clock function bound when the model was defined.)"""
+    with mock.patch("django.utils.timezone.now", return_value=at):
+        yield
+
+
 class Command(BaseCommand):
     help = "Create the demo brand, campaign, accounts and sample entries (idempotent)."
 
@@ -61,8 +79,11 @@ class Command(BaseCommand):
                 self._entries(campaign, users)
             if not Campaign.objects.filter(slug="summer-stage").exists():
                 self._scheduled_campaign(users["admin@demo.fanfare.test"])
+            if not Campaign.objects.filter(slug="warm-up-week").exists():
+                self._moderation_history(users)
         self.stdout.write(self.style.SUCCESS("Demo ready: campaign /c/movement-monday/"))
         self.stdout.write("Scheduled: /c/summer-stage/ (a preview for the brand's team until it opens; 404 for others)")
+        self.stdout.write("A week of two moderators' work: /console/northern-lights/moderators/")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for email, _name, role in DEMO_USERS:
             self.stdout.write(f"  {email:32} {role or 'fan'}")
@@ -202,3 +223,95 @@ class Command(BaseCommand):
             consent=True,
         )
         entry_process(entry_id=entry.pk)
+
+    def _moderation_history(self, users: dict[str, User]) -> None:
+        """A week of queue work by two moderators, on a campaign of its own, so the moderator
+        stats page has figures: daily sessions of a few seconds to a minute and a half per entry,
+        a few undos, one bulk approval. Played through the services with the clock set back."""
+        from moderation.models import OutboxMail
+        from moderation.services import decision_apply, decisions_bulk
+        from submissions.samples import sample_photo
+        from submissions.services import entry_create, entry_process
+
+        rng = random.Random(2026)  # noqa: S311 (demo data, the same on every machine)
+        now = timezone.now()
+        mo, sam = users["moderator@demo.fanfare.test"], users["sam@demo.fanfare.test"]
+        fans = [users["fan@demo.fanfare.test"], *(users[f"{n}@demo.fanfare.test"] for n in EXTRA_FANS)]
+        sessions = []
+        for days_ago in range(HISTORY_DAYS - 1, -1, -1):
+            day = now - dt.timedelta(days=days_ago)
+            sessions.append((day - dt.timedelta(hours=2, minutes=rng.randint(0, 50)), mo, rng.randint(3, 6)))
+            sessions.append((day - dt.timedelta(hours=6, minutes=rng.randint(0, 50)), sam, rng.randint(2, 5)))
+        received = now - dt.timedelta(days=HISTORY_DAYS + 1)
+        campaign = self._demo_campaign(
+            users["admin@demo.fanfare.test"],
+            slug="warm-up-week",
+            title="Warm up with us",
+            hashtag="#WarmUpWeek",
+            description="Show us your warm-up before the dance. A week-long campaign, moderated by the team.",
+            opens_at=received - dt.timedelta(days=1),
+            feature_weekday=2,
+            max_entries_per_fan=40,
+            max_entries_per_fan_per_day=40,
+        )
+        mail_before = OutboxMail.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        entries = []
+        with _clock(received):
+            for i in range(sum(count for _at, _moderator, count in sessions) + HISTORY_BULK):
+                data = sample_photo(seed=100 + i, size=(320, 240) if i % 3 else (240, 320))
+                entry = entry_create(
+                    author=fans[i % len(fans)],
+                    campaign=campaign,
+                    upload=io.BytesIO(data),
+                    size=len(data),
+                    caption=CAPTIONS[i % len(CAPTIONS)],
+                    alt_text=f"A fan warming up, sample picture {i + 1}",
+                    consent=True,
+                )
+                entry_process(entry_id=entry.pk)
+                entries.append(entry)
+        waiting = iter(entries)
+        codes = [line.split(":")[0] for line in GUIDELINES.splitlines()]
+        for at, moderator, count in sorted(sessions, key=lambda session: session[0]):
+            for _ in range(count):
+                reject = rng.random() < (0.15 if moderator == mo else 0.3)
+                at = self._decide_at(
+                    at,
+                    moderator=moderator,
+                    entry_id=next(waiting).pk,
+                    reject=reject,
+                    codes=[rng.choice(codes)],
+                    undo=rng.random() < 0.08,
+                )
+                at += dt.timedelta(seconds=rng.uniform(5, 90))
+        with _clock(now - dt.timedelta(days=2, hours=1)):
+            bulk = decisions_bulk(actor=sam, brand=campaign.brand, action="approve", entry_ids=[e.pk for e in waiting])
+        for decision_id in bulk.decisions:
+            with _clock(bulk.effective_at or now):
+                decision_apply(decision_id=decision_id, now=bulk.effective_at)
+        # The fans were told back then: the demo does not mail them all again today.
+        OutboxMail.objects.filter(pk__gt=mail_before, sent_at__isnull=True).update(sent_at=now)
+
+    def _decide_at(
+        self, at: dt.datetime, *, moderator: User, entry_id: Any, reject: bool, codes: list[str], undo: bool
+    ) -> dt.datetime:
+        """One decision at `at` that takes effect after its window; with `undo` the moderator takes
+        it back a few seconds later and decides the other way. Returns the time of the last key."""
+        from moderation.services import decision_apply, decision_undo, entry_decide
+
+        def decide(at: dt.datetime, reject: bool) -> Any:
+            with _clock(at):
+                if reject:
+                    return entry_decide(actor=moderator, entry_id=entry_id, action="reject", guideline_codes=codes)
+                return entry_decide(actor=moderator, entry_id=entry_id, action="approve")
+
+        decision = decide(at, reject)
+        if undo:
+            at += dt.timedelta(seconds=4)
+            with _clock(at):
+                decision_undo(actor=moderator, decision_id=decision.pk)
+            at += dt.timedelta(seconds=3)
+            decision = decide(at, not reject)
+        with _clock(decision.effective_at):
+            decision_apply(decision_id=decision.pk, now=decision.effective_at)
+        return at
