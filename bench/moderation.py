@@ -460,7 +460,7 @@ def claim_statements(people: dict[str, Any]) -> list[dict[str, Any]]:
 # 3: brand home
 
 
-def brand_home(people: dict[str, Any], *, requests: int) -> tuple[list[float], list[dict[str, Any]]]:
+def brand_home(people: dict[str, Any], *, requests: int) -> tuple[list[float], list[dict[str, Any]], dict[str, float]]:
     from django.test import Client
     from django.test.utils import override_settings
 
@@ -476,6 +476,8 @@ def brand_home(people: dict[str, Any], *, requests: int) -> tuple[list[float], l
     times = []
     with override_settings(STORAGES={**settings.STORAGES, **storages}):
         for n in range(requests + 3):
+            if n == 3:
+                pg_before, cpu_before = backend_cpu_seconds(), time.process_time()
             t0 = time.perf_counter()
             response = client.get(url)
             elapsed = (time.perf_counter() - t0) * 1000
@@ -483,9 +485,13 @@ def brand_home(people: dict[str, Any], *, requests: int) -> tuple[list[float], l
                 raise RuntimeError(f"GET {url} answered {response.status_code}")
             if n >= 3:
                 times.append(elapsed)
+        cpu = {
+            "python_ms": (time.process_time() - cpu_before) / requests * 1000,
+            "postgres_ms": (backend_cpu_seconds() - pg_before) / requests * 1000,
+        }
         with captured() as queries:
             client.get(url)
-    return times, list(queries.captured_queries)
+    return times, list(queries.captured_queries), cpu
 
 
 # --------------------------------------------------------------------------------------------------
@@ -795,11 +801,12 @@ def main() -> int:
 
         # 3. The brand home.
         home_load = loadavg()
-        home, home_queries = brand_home(people, requests=args.home_requests)
+        home, home_queries, home_cpu = brand_home(people, requests=args.home_requests)
         entry_readers = [q for q in home_queries if '"submissions_entry"' in q["sql"]]
         print(
             f"\nbrand home at {args.large:,} entries (load {home_load}), ms: {summary(home)};"
-            f" {len(home_queries)} statements a request, {len(entry_readers)} of them on the entry table",
+            f" {len(home_queries)} statements a request, {len(entry_readers)} of them on the entry table;"
+            f" CPU a request: {home_cpu['python_ms']:.1f} ms Python + {home_cpu['postgres_ms']:.1f} ms PostgreSQL",
             flush=True,
         )
         for q in entry_readers:
