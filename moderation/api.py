@@ -9,8 +9,10 @@ from django.db.models import QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -454,10 +456,19 @@ class EntryReversal(APIView):
         return Response(EntryOut(entry, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
-class ViewFilters(serializers.Serializer[Any]):
-    view = serializers.ChoiceField(choices=list(selectors.QUEUE_VIEWS), required=False, default="pending")
+class CountFilters(serializers.Serializer[Any]):
     campaign = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
     kind = serializers.ChoiceField(choices=KIND_CHOICES, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # DRF reads an empty optional query parameter as absent; `?kind=` is a mistake, not "all".
+        if self.initial_data.get("kind") == "":
+            raise ValidationError({"kind": [_("Choose photo or video, or leave kind out.")]})
+        return attrs
+
+
+class ViewFilters(CountFilters):
+    view = serializers.ChoiceField(choices=list(selectors.QUEUE_VIEWS), required=False, default="pending")
     q = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
@@ -509,11 +520,6 @@ class BrandEntries(generics.ListAPIView[Entry]):
             "last_decisions": selectors.last_decisions(entries=entries),
         }
         return ConsoleEntryOut(*args, **kwargs)
-
-
-class CountFilters(serializers.Serializer[Any]):
-    campaign = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
-    kind = serializers.ChoiceField(choices=KIND_CHOICES, required=False)
 
 
 class ViewCountsOut(serializers.Serializer[Any]):

@@ -265,3 +265,10 @@ def test_true_and_false_are_not_entry_ids(moderator: Any, brand: Any, api: Any) 
     )
     assert response.status_code == 400
     assert "entries" in response.json()
+
+
+def test_an_empty_kind_filter_is_refused_naming_it(moderator: Any, brand: Any, api: Any) -> None:
+    for path in ("entries", "views"):
+        response = api(moderator).get(f"/api/v1/brands/{brand.slug}/{path}/?kind=")
+        assert response.status_code == 400, path
+        assert "kind" in response.json()
