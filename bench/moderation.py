@@ -513,9 +513,11 @@ def moderator_loop(user_id: int, brand_id: int, seed: int, deadline: float, out:
     decided: list[str] = []
     conflicts = 0
     errors: list[str] = []
+    pg_cpu = 0.0
     try:
         user = User.objects.get(pk=user_id)
         brand = Brand.objects.get(pk=brand_id)
+        pg_before = backend_cpu_seconds()
         while time.monotonic() < deadline:
             t0 = time.perf_counter()
             claimed = services.queue_claim(actor=user, brand=brand, count=1)
@@ -536,11 +538,21 @@ def moderator_loop(user_id: int, brand_id: int, seed: int, deadline: float, out:
             except Conflict:
                 conflicts += 1
             decides.append((time.perf_counter() - t1) * 1000)
+        pg_cpu = backend_cpu_seconds() - pg_before
     except Exception as exc:  # reported by the parent; the run then fails
         errors.append(f"{type(exc).__name__}: {exc}")
     finally:
         connection.close()
-    out.append({"claims": claims, "decides": decides, "decided": decided, "conflicts": conflicts, "errors": errors})
+    out.append(
+        {
+            "claims": claims,
+            "decides": decides,
+            "decided": decided,
+            "conflicts": conflicts,
+            "errors": errors,
+            "pg_cpu": pg_cpu,
+        }
+    )
 
 
 def moderator_process(moderators: list[int], brand_id: int, start: Any, results: Any, deadline_seconds: float) -> None:
@@ -550,6 +562,7 @@ def moderator_process(moderators: list[int], brand_id: int, start: Any, results:
     connections.close_all()  # never share the parent's connection (fork)
     out: list[Any] = []
     start.wait()
+    cpu_before = time.process_time()  # this process's threads together
     deadline = time.monotonic() + deadline_seconds
     threads = [
         threading.Thread(target=moderator_loop, args=(user_id, brand_id, user_id, deadline, out))
@@ -559,7 +572,7 @@ def moderator_process(moderators: list[int], brand_id: int, start: Any, results:
         thread.start()
     for thread in threads:
         thread.join()
-    results.put(out)
+    results.put({"moderators": out, "cpu": time.process_time() - cpu_before})
 
 
 def decisions(people: dict[str, Any], *, processes: int, timeout: float) -> dict[str, Any]:
@@ -584,12 +597,22 @@ def decisions(people: dict[str, Any], *, processes: int, timeout: float) -> dict
     t0 = time.monotonic()
     start.set()
     per_moderator: list[Any] = []
+    python_cpu = 0.0
     for _ in children:
-        per_moderator.extend(results.get(timeout=timeout + 60))
+        result = results.get(timeout=timeout + 60)
+        per_moderator.extend(result["moderators"])
+        python_cpu += result["cpu"]
     wall = time.monotonic() - t0
     for child in children:
         child.join(timeout=30)
-    return {"queue": queue, "wall": wall, "moderators": per_moderator, "threads": [len(g) for g in groups]}
+    return {
+        "queue": queue,
+        "wall": wall,
+        "moderators": per_moderator,
+        "threads": [len(g) for g in groups],
+        "python_cpu": python_cpu,
+        "postgres_cpu": sum(m["pg_cpu"] for m in per_moderator),
+    }
 
 
 def backend_cpu_seconds() -> float:
@@ -854,6 +877,15 @@ def main() -> int:
         print(
             f"  {decided:,} decided in {result['wall']:.1f} s = {per_s:.0f}/s (claim + decide, all processes);"
             f" {conflicts} conflicts; {len(errors)} errors; {left} left undecided; {double} decided twice"
+        )
+        used = result["python_cpu"] + result["postgres_cpu"]
+        cores = os.cpu_count() or 1
+        available = cores * result["wall"]
+        print(
+            f"  CPU: {result['python_cpu']:.1f} s Python + {result['postgres_cpu']:.1f} s PostgreSQL backends ="
+            f" {used:.1f} s of the {available:.1f} core-seconds the run lasted ({used / available:.0%});"
+            f" {used / max(decided, 1) * 1000:.1f} ms a decision, so both cores to itself would do"
+            f" {decided / used * cores if used else 0:.0f}/s"
         )
         print(f"  claim, ms: {summary(claims_under_load)}")
         print(f"  decide, ms: {summary(decides)}")
