@@ -71,6 +71,9 @@ class Role(models.TextChoices):
 READ_ROLES = frozenset(Role.values)
 MODERATE_ROLES = frozenset({Role.OWNER, Role.ADMIN, Role.MODERATOR})
 ADMIN_ROLES = frozenset({Role.OWNER, Role.ADMIN})
+# Who reads a brand's whole audit trail (activity): those who answer for the brand and those who
+# report on it; moderators, whose work it records, see the timeline of each entry instead.
+AUDIT_ROLES = frozenset({Role.OWNER, Role.ADMIN, Role.ANALYST})
 
 
 class Membership(models.Model):

@@ -14,6 +14,19 @@ class Person(Protocol):
     email: str
 
 
+class Fan:
+    """A fan as an actor: recorded by id as `fan:<id>`, never by e-mail address.
+
+    Brand staff read the audit trail, and the project never shows them a fan's address (fans
+    appear by their public name only); the id is enough to find the person, and names no one
+    once the account is erased.
+    """
+
+    def __init__(self, *, pk: Any) -> None:
+        self.pk = pk
+        self.email = f"fan:{pk}"
+
+
 def activity_record(
     *,
     actor: Person | str,

@@ -1,8 +1,10 @@
-"""Operations that change campaigns and their guidelines."""
+"""Operations that change campaigns and their guidelines, each recorded in the activity trail."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -11,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ADMIN_ROLES, Brand, User
 from accounts.permissions import require_brand_role
+from activity.services import activity_record
 from campaigns.models import Campaign, Guideline
 from config.errors import DomainError
 
@@ -81,28 +84,59 @@ def _validate(campaign: Campaign) -> None:
         raise DomainError(messages[0], field=field) from exc
 
 
-def _save_guidelines(campaign: Campaign, rules: list[tuple[str, str]]) -> None:
+@dataclass
+class GuidelineChanges:
+    """What a save did to a campaign's guidelines, by code, for the activity record."""
+
+    added: list[str] = field(default_factory=list)
+    edited: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    reordered: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.edited or self.retired or self.deleted or self.reordered)
+
+    def snapshot(self, rules: list[tuple[str, str]]) -> dict[str, Any]:
+        changes = {k: v for k, v in vars(self).items() if v and k != "reordered"}
+        return {**changes, "codes": [code for code, _t in rules]}
+
+
+def _save_guidelines(campaign: Campaign, rules: list[tuple[str, str]]) -> GuidelineChanges:
     """Keep guidelines whose code stays (past decisions cite them), renumber, add the new ones.
 
     A guideline cited by a decision is kept even if its line was deleted, so history stays true.
+    Returns what changed.
     """
     existing = {g.code: g for g in campaign.guidelines.all()}
+    before = {g.code: (g.number, g.text, g.active) for g in existing.values()}
     keep = {code for code, _t in rules}
+    changes = GuidelineChanges()
     # Park numbers out of the way first so renumbering never collides with the unique constraint.
     for offset, g in enumerate(existing.values(), start=1000):
         g.number = offset
         g.save(update_fields=["number"])
     for number, (code, text) in enumerate(rules, start=1):
         g = existing.get(code) or Guideline(campaign=campaign, code=code)
+        if code not in before:
+            changes.added.append(code)
+        elif before[code][1:] != (text, True):
+            changes.edited.append(code)
+        elif before[code][0] != number:
+            changes.reordered = True
         g.number, g.text, g.active = number, text, True
         g.save()
     for code, g in existing.items():
         if code not in keep:
             if _is_cited(g):
+                if before[code][2]:
+                    changes.retired.append(code)
                 g.active = False
                 g.save(update_fields=["active"])
             else:
+                changes.deleted.append(code)
                 g.delete()
+    return changes
 
 
 def _is_cited(guideline: Guideline) -> bool:
@@ -112,8 +146,30 @@ def _is_cited(guideline: Guideline) -> bool:
     return through.objects.filter(guideline=guideline).exists()
 
 
+def _plain(value: Any) -> Any:
+    """A field's value as JSON can hold it (the activity snapshot)."""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def _record(*, actor: User, campaign: Campaign, verb: str, snapshot: dict[str, Any]) -> None:
+    activity_record(
+        actor=actor,
+        verb=verb,
+        target_type="campaign",
+        target_id=campaign.pk,
+        brand_id=campaign.brand_id,
+        campaign_id=campaign.pk,
+        snapshot=snapshot,
+    )
+
+
 def campaign_create(*, actor: User, brand: Brand, guidelines: str, **fields: Any) -> Campaign:
-    """Open a campaign for `brand`. Only owners and admins may; Http404 for anyone else."""
+    """Open a campaign for `brand`. Only owners and admins may; Http404 for anyone else.
+
+    Recorded as `campaign.created` with the campaign's settings and guideline codes.
+    """
     require_brand_role(user=actor, brand_id=brand.pk, roles=ADMIN_ROLES)
     rules = parse_guidelines(guidelines)
     campaign = Campaign(brand=brand, **{k: v for k, v in fields.items() if k in CAMPAIGN_FIELDS})
@@ -121,13 +177,26 @@ def campaign_create(*, actor: User, brand: Brand, guidelines: str, **fields: Any
     with transaction.atomic():
         campaign.save()
         _save_guidelines(campaign, rules)
+        settings = {name: _plain(getattr(campaign, name)) for name in CAMPAIGN_FIELDS}
+        _record(
+            actor=actor,
+            campaign=campaign,
+            verb="campaign.created",
+            snapshot={
+                **settings,
+                "consent_version": campaign.consent_version,
+                "guidelines": [code for code, _t in rules],
+            },
+        )
     return campaign
 
 
 def campaign_update(*, actor: User, campaign: Campaign, guidelines: str, **fields: Any) -> Campaign:
     """Edit a campaign. Changing the consent terms raises their version: later entries record it.
 
-    The slug is fixed (the widget's document and embeds are addressed by it).
+    The slug is fixed (the widget's document and embeds are addressed by it). Recorded as
+    `campaign.updated` (each changed field, from and to), `terms.changed` (the new version and
+    text) and `guidelines.changed` (codes added, edited, retired, deleted), each only when it happened.
     """
     require_brand_role(user=actor, brand_id=campaign.brand_id, roles=ADMIN_ROLES)
     if fields.get("slug", campaign.slug) != campaign.slug:
@@ -136,7 +205,8 @@ def campaign_update(*, actor: User, campaign: Campaign, guidelines: str, **field
             field="slug",
         )
     rules = parse_guidelines(guidelines)
-    old_terms = campaign.consent_terms
+    old_terms, old_version = campaign.consent_terms, campaign.consent_version
+    before = {name: _plain(getattr(campaign, name)) for name in CAMPAIGN_FIELDS}
     for key, value in fields.items():
         if key in CAMPAIGN_FIELDS:
             setattr(campaign, key, value)
@@ -145,5 +215,26 @@ def campaign_update(*, actor: User, campaign: Campaign, guidelines: str, **field
     _validate(campaign)
     with transaction.atomic():
         campaign.save()
-        _save_guidelines(campaign, rules)
+        guideline_changes = _save_guidelines(campaign, rules)
+        after = {name: _plain(getattr(campaign, name)) for name in CAMPAIGN_FIELDS}
+        changed = {
+            name: {"from": before[name], "to": after[name]} for name in CAMPAIGN_FIELDS if before[name] != after[name]
+        }
+        if changed:
+            _record(actor=actor, campaign=campaign, verb="campaign.updated", snapshot={"changed": changed})
+        if campaign.consent_version != old_version:
+            _record(
+                actor=actor,
+                campaign=campaign,
+                verb="terms.changed",
+                snapshot={
+                    "version": campaign.consent_version,
+                    "previous_version": old_version,
+                    "terms": campaign.consent_terms,
+                },
+            )
+        if guideline_changes:
+            _record(
+                actor=actor, campaign=campaign, verb="guidelines.changed", snapshot=guideline_changes.snapshot(rules)
+            )
     return campaign

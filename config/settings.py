@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "submissions",
     "moderation",
     "widget",
+    "console",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from accounts import api as accounts_api
+from activity import api as activity_api
 from campaigns import api as campaigns_api
 from config.api import api_not_found, handler
 from config.schema_view import SchemaView
@@ -36,6 +37,18 @@ api_v1 = [
     path("entries/<str:entry_id>/", submissions_api.EntryDetail.as_view(), name="api-entry"),
     path("entries/<str:entry_id>/decision/", moderation_api.EntryDecision.as_view(), name="api-entry-decision"),
     path("entries/<str:entry_id>/shortlist/", moderation_api.EntryShortlist.as_view(), name="api-entry-shortlist"),
+    path("entries/<str:entry_id>/activity/", activity_api.EntryActivity.as_view(), name="api-entry-activity"),
+    path("brands/<slug:brand>/activity/", activity_api.BrandActivity.as_view(), name="api-brand-activity"),
+    path(
+        "brands/<slug:brand>/activity/export.csv",
+        activity_api.BrandActivityCsv.as_view(),
+        name="api-brand-activity-csv",
+    ),
+    path(
+        "brands/<slug:brand>/activity/export.jsonl",
+        activity_api.BrandActivityJsonl.as_view(),
+        name="api-brand-activity-jsonl",
+    ),
     path("brands/<slug:brand>/queue/", moderation_api.BrandQueue.as_view(), name="api-brand-queue"),
     path("brands/<slug:brand>/queue/claim/", moderation_api.BrandQueueClaim.as_view(), name="api-brand-queue-claim"),
     path("brands/<slug:brand>/queue/claims/", moderation_api.BrandQueueClaims.as_view(), name="api-brand-queue-claims"),
@@ -70,6 +83,7 @@ urlpatterns = [
     path("embed/v1/<slug:slug>/", widget_views.gallery_frame, name="embed-gallery-frame"),
     path("media/<path:path>", widget_views.public_media, name="public-media"),
     path("console/", include("moderation.urls")),
+    path("console/", include("console.urls")),
     path("", include("accounts.urls")),
     path("", include("submissions.urls")),
     path("", include("campaigns.urls")),

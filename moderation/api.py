@@ -265,6 +265,7 @@ class BrandQueueClaims(APIView):
     """
 
     permission_classes = (IsAuthenticated,)
+    parser_classes = (JSONParser,)
 
     @extend_schema(request=ClaimsIn, responses={200: ClaimsOut})
     def post(self, request: Request, brand: str) -> Response:

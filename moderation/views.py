@@ -398,7 +398,22 @@ def feature_publish(request: AuthenticatedHttpRequest, brand: str, slug: str) ->
 @login_required
 @require_GET
 def original(request: AuthenticatedHttpRequest, brand: str, entry_id: uuid.UUID) -> HttpResponse:
-    """Moderators open an entry's private original (metadata intact) via a short-lived link."""
+    """Moderators open an entry's private original (metadata intact) via a short-lived link.
+
+    Each opening is recorded (`entry.original_opened`): who saw which fan's original file.
+    """
+    from activity.services import activity_record
+
     brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=MODERATE_ROLES)
     entry = get_object_or_404(Entry, pk=entry_id, campaign__brand=brand_obj)
+    activity_record(
+        actor=request.user,
+        verb="entry.original_opened",
+        target_type="entry",
+        target_id=entry.pk,
+        brand_id=brand_obj.pk,
+        campaign_id=entry.campaign_id,
+        entry_id=entry.pk,
+        snapshot={"author_id": entry.author_id, "format": entry.original_format, "bytes": entry.original_bytes},
+    )
     return _no_store(redirect(private_url(entry.original)))

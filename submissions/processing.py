@@ -26,6 +26,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from activity.services import activity_record
 from submissions import media, traits, video
 from submissions.models import Entry, EntryKind, EntryState, Rendition
 from submissions.services import MAX_PROCESSING_ATTEMPTS, entry_transition
@@ -94,7 +95,11 @@ def _process(*, entry_id: uuid.UUID | str, delivery: _Delivery) -> Entry | None:
             entry.processing_attempts += 1
             entry.save(update_fields=["processing_attempts"])
             if entry.processing_attempts > MAX_PROCESSING_ATTEMPTS:
-                return entry_transition(entry=entry, to=EntryState.REJECTED, reason=str(UNPROCESSABLE))
+                entry_transition(entry=entry, to=EntryState.REJECTED, reason=str(UNPROCESSABLE))
+                _record(
+                    entry, "entry.refused", {"reason": entry.rejection_reason, "attempts": entry.processing_attempts}
+                )
+                return entry
         if entry.state == EntryState.UPLOADED:
             entry_transition(entry=entry, to=EntryState.PROCESSING)
         campaign = entry.campaign
@@ -145,7 +150,22 @@ def _process(*, entry_id: uuid.UUID | str, delivery: _Delivery) -> Entry | None:
         _flag_duplicates(entry)
         entry.save()
         entry_transition(entry=entry, to=EntryState.PENDING)
+        _record(entry, "entry.processed", {"state": entry.state, "flags": [f.get("kind") for f in entry.flags]})
     return entry
+
+
+def _record(entry: Entry, verb: str, snapshot: dict[str, Any]) -> None:
+    """One activity row by `system:processing`, in the caller's transaction: one insert, no reads."""
+    activity_record(
+        actor="system:processing",
+        verb=verb,
+        target_type="entry",
+        target_id=entry.pk,
+        brand_id=entry.brand_id,
+        campaign_id=entry.campaign_id,
+        entry_id=entry.pk,
+        snapshot=snapshot,
+    )
 
 
 def entry_reject_unprocessable(*, entry_id: uuid.UUID | str, reason: str) -> Entry | None:
@@ -154,6 +174,7 @@ def entry_reject_unprocessable(*, entry_id: uuid.UUID | str, reason: str) -> Ent
         entry = Entry.objects.select_for_update().filter(pk=entry_id).first()
         if entry is not None and entry.state in (EntryState.UPLOADED, EntryState.PROCESSING):
             entry_transition(entry=entry, to=EntryState.REJECTED, reason=reason)
+            _record(entry, "entry.refused", {"reason": entry.rejection_reason})
     return entry
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from activity.services import Fan, activity_record
 from campaigns.models import Campaign
 from config.errors import Conflict, DomainError
 from submissions import media, video
@@ -316,13 +317,26 @@ def entry_unpublish_renditions(*, entry: Entry) -> None:
 
 
 def entry_withdraw(*, actor: User, entry: Entry) -> Entry:
-    """The author takes an entry back; it is no longer shown anywhere."""
+    """The author takes an entry back; it is no longer shown anywhere.
+
+    Recorded as `entry.withdrawn` by the fan (by id: activity.services.Fan).
+    """
     with transaction.atomic():
         entry = Entry.objects.select_for_update().get(pk=entry.pk)
         if entry.author_id != actor.pk:
             raise DomainError(_("Only the author can withdraw an entry."), status=404)
-        was_public = entry.is_public
+        was_public, previous = entry.is_public, entry.state
         entry_transition(entry=entry, to=EntryState.WITHDRAWN)
+        activity_record(
+            actor=Fan(pk=actor.pk),
+            verb="entry.withdrawn",
+            target_type="entry",
+            target_id=entry.pk,
+            brand_id=entry.brand_id,
+            campaign_id=entry.campaign_id,
+            entry_id=entry.pk,
+            snapshot={"from": previous, "was_public": was_public},
+        )
         if was_public:
             withdrawn = entry
             transaction.on_commit(lambda: entry_unpublish_renditions(entry=withdrawn))

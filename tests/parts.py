@@ -1,6 +1,6 @@
 """The parts some tests need beyond Python: real services, Chromium, ffmpeg.
 
-Tests say what they need with a marker (`integration`, `e2e`, `video`, `fuzz`). Where a part is missing,
+Tests say what they need with a marker (`integration`, `e2e`, `video`, `fuzz`, `postgresql`). Where a part is missing,
 a developer's run leaves those tests out and says so; under CI=true they run anyway and fail with
 the reason, so CI never passes without them.
 """
@@ -35,6 +35,14 @@ def _schemathesis() -> str | None:
     return "schemathesis is not installed (requirements-dev.txt; `make test` installs it)"
 
 
+def _postgresql() -> str | None:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return None
+    return "the database is not PostgreSQL (DATABASE_URL=postgres://…; CI uses it)"
+
+
 def _services() -> str | None:
     from tests.integration.helpers import missing_services
 
@@ -47,6 +55,7 @@ REQUIREMENTS: dict[str, Callable[[], str | None]] = {
     "e2e": _chromium,
     "video": _ffmpeg,
     "fuzz": _schemathesis,
+    "postgresql": _postgresql,
 }
 
 

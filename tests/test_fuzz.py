@@ -2,9 +2,10 @@
 
 A live server (pytest-django's `live_server`, on this run's test database) serves `/api/schema/`;
 schemathesis' CLI generates requests from it (valid and invalid ones) with every check, once
-anonymously, once as a fan and once as a moderator. Path parameters are often the real ones of
+anonymously, once as a fan, once as a moderator, and once as an analyst for the brand's audit trail
+(see AUDIT). Path parameters are often the real ones of
 the data made here (a brand, an open campaign, pending and approved entries, an upload slot), so
-the decision, claim, shortlist and upload operations are reached, not only their 404s.
+the decision, claim, shortlist, upload and activity operations are reached, not only their 404s.
 
 Any failure fails the test with schemathesis' report; its summary line is printed either way.
 """
@@ -57,8 +58,17 @@ DECIDED_BY_DATA = [
 # A multipart body carries every value as text: `caption=false` is the caption "false", so a "wrong
 # type" there is a valid request. Negative checks stay on for the JSON twin (complete), which reads
 # the same fields with the same serializer.
-MULTIPART = ["/api/v1/campaigns/{slug}/entries/", "/api/v1/uploads/{slot_id}/file/"]
+# The lease release also takes a form (navigator.sendBeacon cannot send JSON with a CSRF header).
+MULTIPART = [
+    "/api/v1/campaigns/{slug}/entries/",
+    "/api/v1/uploads/{slot_id}/file/",
+    "/api/v1/brands/{brand}/queue/release/",
+]
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429"]
+# The brand's audit trail and its exports answer only owners, admins and analysts (moderators get
+# 404), so a fourth run, as an analyst, fuzzes them and nothing else. The exports stream CSV and
+# JSON lines, which the schema documents as such (text/csv, application/x-ndjson).
+AUDIT = r"^/api/v1/brands/\{brand\}/activity/"
 
 
 def _token_for(user: User) -> str:
@@ -72,6 +82,8 @@ def _world() -> dict[str, Any]:
     MembershipFactory.create(user=moderator, brand=brand, role=Role.MODERATOR)
     admin = UserFactory.create(email="admin@fuzz.test")
     MembershipFactory.create(user=admin, brand=brand, role=Role.ADMIN)
+    analyst = UserFactory.create(email="analyst@fuzz.test")
+    MembershipFactory.create(user=analyst, brand=brand, role=Role.ANALYST)
     campaign = CampaignFactory.create(
         brand=brand,
         slug="fuzz-monday",
@@ -92,7 +104,12 @@ def _world() -> dict[str, Any]:
         expires_at=timezone.now() + dt.timedelta(minutes=10),
     )
     return {
-        "tokens": {"fan": _token_for(fan), "moderator": _token_for(moderator), "admin": _token_for(admin)},
+        "tokens": {
+            "fan": _token_for(fan),
+            "moderator": _token_for(moderator),
+            "admin": _token_for(admin),
+            "analyst": _token_for(analyst),
+        },
         "dictionaries": {
             "slugs": [campaign.slug],
             "brands": [brand.slug],
@@ -122,7 +139,7 @@ def _config(path: Path, world: dict[str, Any], token: str | None) -> Path:
     return path
 
 
-def _fuzz(base_url: str, config: Path, report: Path) -> subprocess.Popen[str]:
+def _fuzz(base_url: str, config: Path, report: Path, only: str | None = None) -> subprocess.Popen[str]:
     """Start one schemathesis run; it works in the config's folder (its crash cache stays out of the tree)."""
     command = [
         str(SCHEMATHESIS),
@@ -143,20 +160,24 @@ def _fuzz(base_url: str, config: Path, report: Path) -> subprocess.Popen[str]:
         "junit",
         "--report-junit-path",
         str(report),
+        *(["--include-path-regex", only] if only else []),
     ]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=config.parent)
 
 
-def test_the_api_survives_schemathesis_as_anyone_a_fan_and_a_moderator(live_server: Any, tmp_path: Path) -> None:
+def test_the_api_survives_schemathesis_as_anyone_a_fan_a_moderator_and_an_analyst(
+    live_server: Any, tmp_path: Path
+) -> None:
     world = _world()
-    # PostgreSQL serves the three runs at once; SQLite's shared in-memory test database, one at a time.
+    # PostgreSQL serves the runs at once; SQLite's shared in-memory test database, one at a time.
     at_once = connection.vendor == "postgresql"
     started = time.monotonic()
     runs: dict[str, subprocess.Popen[str]] = {}
     outputs: dict[str, str] = {}
-    for persona in ("anonymous", "fan", "moderator"):
+    for persona in ("anonymous", "fan", "moderator", "analyst"):
         config = _config(tmp_path / f"{persona}.toml", world, world["tokens"].get(persona))
-        runs[persona] = _fuzz(live_server.url, config, tmp_path / f"{persona}.xml")
+        only = AUDIT if persona == "analyst" else None
+        runs[persona] = _fuzz(live_server.url, config, tmp_path / f"{persona}.xml", only)
         if not at_once:
             outputs[persona] = runs[persona].communicate(timeout=600)[0]
     failures = []
@@ -167,5 +188,5 @@ def test_the_api_survives_schemathesis_as_anyone_a_fan_and_a_moderator(live_serv
         print(f"schemathesis as {persona}: {last}")
         if run.returncode != 0:
             failures.append(f"--- schemathesis as {persona} (exit {run.returncode}) ---\n{output}")
-    print(f"schemathesis: three runs in {time.monotonic() - started:.0f} s")
+    print(f"schemathesis: four runs in {time.monotonic() - started:.0f} s")
     assert not failures, "\n".join(failures)

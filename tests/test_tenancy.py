@@ -82,6 +82,8 @@ ROUTES = [
     Route("POST", C + "/queue/{pending}/decide/", {"action": "approve"}),
     Route("POST", C + "/queue/{pending}/skip/"),
     Route("GET", C + "/entries/{pending}/original/"),
+    Route("GET", C + "/entries/{pending}/"),
+    Route("GET", C + "/activity/"),
     Route("GET", F + "/"),
     Route("POST", F + "/publish/"),
     Route("POST", F + "/{approved}/shortlist/"),
@@ -104,6 +106,10 @@ ROUTES = [
     Route("GET", "/api/v1/brands/{brand}/views/", api=True),
     Route("POST", "/api/v1/decisions/{decision}/undo/", api=True),
     Route("POST", "/api/v1/entries/{approved}/reversal/", {"action": "withdraw_approval", "reason": "Oops"}, api=True),
+    Route("GET", "/api/v1/entries/{pending}/activity/", api=True),
+    Route("GET", "/api/v1/brands/{brand}/activity/", api=True),
+    Route("GET", "/api/v1/brands/{brand}/activity/export.csv", api=True),
+    Route("GET", "/api/v1/brands/{brand}/activity/export.jsonl", api=True),
 ]
 
 # API routes that are not brand-scoped: public reads, a fan's own entries, token login.

@@ -161,6 +161,12 @@ def test_the_site_works_under_its_content_security_policy(browser: Any, live_sit
     for path in ("/console/", "/console/northern-lights/", "/console/northern-lights/campaigns/movement-monday/edit/"):
         staff.visit(path)
     staff.visit("/console/northern-lights/campaigns/movement-monday/feature/")
+    # The audit trail: the brand's activity (filtered, as a person would) and one entry's page.
+    for viewport in (PHONE, DESKTOP):
+        staff.page.set_viewport_size(viewport)
+        staff.width = viewport["width"]
+        staff.visit("/console/northern-lights/activity/?verb=entry.", shot="console-activity")
+        staff.visit(f"/console/northern-lights/entries/{shown.pk}/", shot="console-entry")
     for viewport in (PHONE, DESKTOP):
         staff.page.set_viewport_size(viewport)
         staff.width = viewport["width"]

@@ -61,7 +61,7 @@ def test_undo_within_the_window_leaves_no_email_no_files_and_gives_the_entry_bac
     assert not OutboxMail.objects.exists()
     assert mail.outbox == []
     verbs = list(Activity.objects.filter(entry_id=entry.pk).order_by("id").values_list("verb", flat=True))
-    assert verbs == ["decision.made", "decision.undone"]
+    assert verbs == ["entry.processed", "decision.made", "decision.undone"]
     # …and it can be decided again.
     services.entry_decide(actor=moderator, entry_id=entry.pk, action="reject", guideline_codes=["safe"])
     undo_window_passes()
