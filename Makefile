@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 SITE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint bench bench-load worker beat clean
+.PHONY: run test lint bench bench-load bench-moderation worker beat clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ bench: $(VENV)/.runtime
 bench-load: $(VENV)/.dev
 	$(BIN)/pip install --quiet -r bench/requirements.txt
 	$(BIN)/python bench/load.py $(LOAD_ARGS)
+
+# Needs PostgreSQL and Redis on 127.0.0.1 (see bench/README.md); makes and drops its own databases.
+bench-moderation: $(VENV)/.runtime
+	$(BIN)/python bench/moderation.py $(MODERATION_ARGS)
 
 clean:
 	rm -rf var staticfiles .pytest_cache

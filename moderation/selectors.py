@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -16,8 +17,11 @@ from django.utils import timezone
 from accounts.models import Brand
 from campaigns.models import Campaign, Guideline
 from moderation.models import Decision, Feature, FeatureEntry, ShortlistItem
-from submissions.models import Entry, EntryState, Rendition
+from submissions.models import Entry, EntryState, EntryTally, Rendition
 from submissions.storage import public_storage
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
 def latest_feature(*, campaign: Campaign) -> Feature | None:
@@ -115,18 +119,44 @@ def feature_document_forget(*, campaign: Campaign) -> None:
 # viewer's role with accounts.permissions.brand_for_member.
 
 
-def console_campaigns(*, brand: Brand) -> QuerySet[Campaign]:
-    """The brand's campaigns, newest first, with counts of pending, approved and featured entries."""
+class CampaignCounts(TypedDict):
+    pending_count: int
+    approved_count: int
+    featured_count: int
+
+
+def _tally_sum(state: str) -> Coalesce:
+    """The entries of the outer query's campaign in `state`: the sum of its EntryTally deltas."""
+    deltas = (
+        EntryTally.objects.filter(campaign_id=OuterRef("pk"), state=state)
+        .order_by()
+        .values("campaign_id")
+        .annotate(total=Sum("n"))
+        .values("total")
+    )
+    return Coalesce(Subquery(deltas, output_field=IntegerField()), 0)
+
+
+def console_campaigns(*, brand: Brand) -> QuerySet[WithAnnotations[Campaign, CampaignCounts]]:
+    """The brand's campaigns, newest first, with counts of pending, approved and featured entries.
+
+    One statement: the counts are sums of each campaign's EntryTally deltas (a few rows per
+    campaign and state, through the tally index), so the brand home never reads the entries.
+    """
     return brand.campaigns.annotate(
-        pending_count=Count("entries", filter=Q(entries__state=EntryState.PENDING)),
-        approved_count=Count("entries", filter=Q(entries__state=EntryState.APPROVED)),
-        featured_count=Count("entries", filter=Q(entries__state=EntryState.FEATURED)),
+        pending_count=_tally_sum(EntryState.PENDING),
+        approved_count=_tally_sum(EntryState.APPROVED),
+        featured_count=_tally_sum(EntryState.FEATURED),
     ).order_by("-opens_at")
 
 
 def queue_pending_count(*, brand: Brand) -> int:
-    """How many entries of the brand wait for a decision (claimed or not)."""
-    return Entry.objects.filter(campaign__brand=brand, state=EntryState.PENDING).count()
+    """How many entries of the brand wait for a decision (claimed or not), from the tallies."""
+    # The campaign ids first: joined to campaigns, PostgreSQL reads the whole tally table instead
+    # of the brand's rows through the tally index.
+    campaign_ids = list(brand.campaigns.values_list("pk", flat=True))
+    total = EntryTally.objects.filter(campaign_id__in=campaign_ids, state=EntryState.PENDING).aggregate(total=Sum("n"))
+    return int(total["total"] or 0)
 
 
 def campaign_of_brand(*, brand: Brand, slug: str) -> Campaign:

@@ -79,7 +79,11 @@ def brand_home(request: AuthenticatedHttpRequest, brand: str) -> HttpResponse:
     brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=READ_ROLES)
     now = timezone.now()
     rows = []
-    for campaign in selectors.console_campaigns(brand=brand_obj):
+    # The viewer's role in one query (brand_for_member has checked the membership).
+    role = Membership.objects.filter(user=request.user, brand=brand_obj).values_list("role", flat=True).first()
+    # Counts come from the entry tallies (selectors.console_campaigns): no query here reads entries.
+    campaigns = list(selectors.console_campaigns(brand=brand_obj))
+    for campaign in campaigns:
         if campaign.is_open(now):
             status = ("open", _("Open"))
         elif campaign.opens_at > now:
@@ -93,9 +97,9 @@ def brand_home(request: AuthenticatedHttpRequest, brand: str) -> HttpResponse:
         {
             "brand": brand_obj,
             "rows": rows,
-            "can_admin": _role_in(request.user, brand_obj, ADMIN_ROLES),
-            "can_moderate": _role_in(request.user, brand_obj, MODERATE_ROLES),
-            "pending_count": selectors.queue_pending_count(brand=brand_obj),
+            "can_admin": role in ADMIN_ROLES,
+            "can_moderate": role in MODERATE_ROLES,
+            "pending_count": sum(c.pending_count for c in campaigns),
         },
     )
 

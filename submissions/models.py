@@ -105,6 +105,19 @@ class Entry(models.Model):
                 name="entry_claimable",
             ),
             models.Index(fields=["brand", "state_changed_at"], name="entry_brand_changed"),
+            # The claim's two ways in (moderation.services.queue): free entries oldest first, and
+            # leases that ran out. Held entries (prefetched, or decided and waiting out the undo
+            # window) are in neither, so a claim never walks past them.
+            models.Index(
+                fields=["brand", "created_at"],
+                condition=models.Q(state="pending", claimed_by__isnull=True),
+                name="entry_claim_free",
+            ),
+            models.Index(
+                fields=["brand", "claim_expires_at"],
+                condition=models.Q(state="pending", claimed_by__isnull=False),
+                name="entry_lease_expiry",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -90,7 +90,7 @@ def entry_decide(
         now = timezone.now()
         if entry.claimed_by_id not in (None, actor.pk) and entry.claim_expires_at and entry.claim_expires_at > now:
             raise Conflict(_("Another moderator is reviewing this entry."), field="entry")
-        guidelines = campaign_guidelines(campaign=entry.campaign, codes=guideline_codes)
+        guidelines = campaign_guidelines(campaign_id=entry.campaign_id, codes=guideline_codes)
         if action == DecisionAction.REJECT and not guidelines:
             raise DomainError(_("Cite at least one guideline when rejecting."), field="guidelines")
         effective_at = now + undo_window()
@@ -103,8 +103,10 @@ def entry_decide(
             created_at=now,
             effective_at=effective_at,
         )
-        if guidelines:
-            decision.guidelines.set(guidelines)
+        if guidelines:  # a new decision has no links yet: insert them (set() reads them first)
+            Decision.guidelines.through.objects.bulk_create(
+                Decision.guidelines.through(decision_id=decision.pk, guideline_id=g.pk) for g in guidelines
+            )
         entry.claimed_by, entry.claim_expires_at = actor, effective_at + CLAIM_LEASE
         entry.save(update_fields=["claimed_by", "claim_expires_at"])
         activity_record(
@@ -334,7 +336,7 @@ def decisions_bulk(
             reason, holder = _bulk_refusal(entry=entry, actor=actor, deciding=deciding, now=now)
             if reason is None and entry.campaign_id not in guidelines_of:
                 try:
-                    guidelines_of[entry.campaign_id] = campaign_guidelines(campaign=entry.campaign, codes=codes)
+                    guidelines_of[entry.campaign_id] = campaign_guidelines(campaign_id=entry.campaign_id, codes=codes)
                 except DomainError:
                     guidelines_of[entry.campaign_id] = None
             if reason is None and guidelines_of[entry.campaign_id] is None:
@@ -526,7 +528,7 @@ def entry_remove(
         entry = locked_entry(actor=actor, entry_id=entry_id, roles=MODERATE_ROLES)
         if not entry.is_public:
             raise Conflict(_("Only approved or featured entries can be removed."), field="entry")
-        guidelines = campaign_guidelines(campaign=entry.campaign, codes=guideline_codes)
+        guidelines = campaign_guidelines(campaign_id=entry.campaign_id, codes=guideline_codes)
         if not guidelines:
             raise DomainError(_("Cite at least one guideline when removing."), field="guidelines")
         decision = Decision.objects.create(

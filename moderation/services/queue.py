@@ -27,16 +27,33 @@ from submissions.models import Entry, EntryState
 log = logging.getLogger(__name__)
 
 
+# Two ways in, each through its own partial index and each taking rows FOR UPDATE SKIP LOCKED:
+# free entries oldest first (entry_claim_free), and leases that ran out (entry_lease_expiry);
+# then the oldest of both. Entries others hold are in neither index, so the claim's cost follows
+# neither the backlog nor how many entries are held (prefetched, or decided and waiting out the
+# undo window). An entry locked in a branch but not picked is free again when the statement ends.
 _CLAIM_SQL = """
-WITH picked AS (
-    SELECT id, claimed_by_id AS previous_holder
+WITH free AS (
+    SELECT id, created_at, claimed_by_id AS previous_holder
     FROM submissions_entry
-    WHERE brand_id = %(brand)s AND state = 'pending'
-      AND (claim_expires_at IS NULL OR claim_expires_at <= %(now)s)
+    WHERE brand_id = %(brand)s AND state = 'pending' AND claimed_by_id IS NULL
       {filters}
     ORDER BY created_at
     LIMIT %(count)s
     FOR UPDATE SKIP LOCKED
+), expired AS (
+    SELECT id, created_at, claimed_by_id AS previous_holder
+    FROM submissions_entry
+    WHERE brand_id = %(brand)s AND state = 'pending' AND claimed_by_id IS NOT NULL
+      AND claim_expires_at <= %(now)s
+      {filters}
+    ORDER BY claim_expires_at
+    LIMIT %(count)s
+    FOR UPDATE SKIP LOCKED
+), picked AS (
+    SELECT id, previous_holder FROM (SELECT * FROM free UNION ALL SELECT * FROM expired) AS candidates
+    ORDER BY created_at
+    LIMIT %(count)s
 )
 UPDATE submissions_entry AS e
 SET claimed_by_id = %(actor)s, claim_expires_at = %(until)s
@@ -164,8 +181,9 @@ def _claim_postgresql(
     if flagged:
         filters.append("AND flags <> '[]'::jsonb")
     sql = _CLAIM_SQL.format(filters="\n      ".join(filters))
-    with transaction.atomic():  # the statement commits on its own; atomic keeps callers' savepoints simple
-        return list(Entry.objects.raw(sql, params))
+    # One statement, its own transaction in autocommit (or part of the caller's): no BEGIN and
+    # COMMIT round trips around it.
+    return list(Entry.objects.raw(sql, params))
 
 
 def _claim_portable(
