@@ -182,6 +182,8 @@ def decision_apply(*, decision_id: int, now: dt.datetime | None = None) -> Decis
         )
         if decision is None or not decision.is_open or decision.effective_at > now:
             return None
+        if decision.action not in (DecisionAction.APPROVE, DecisionAction.REJECT):
+            return None  # removals take effect when made
         entry = Entry.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=decision.entry_id)
         decision.entry = entry
         codes = list(decision.guidelines.values_list("code", flat=True))
@@ -531,12 +533,15 @@ def entry_remove(
         guidelines = campaign_guidelines(campaign_id=entry.campaign_id, codes=guideline_codes)
         if not guidelines:
             raise DomainError(_("Cite at least one guideline when removing."), field="guidelines")
+        now = timezone.now()
         decision = Decision.objects.create(
             entry=entry,
             brand_id=entry.brand_id,
             moderator=actor,
             action=DecisionAction.REMOVE,
             note=(note or "").strip()[:NOTE_MAX],
+            effective_at=now,
+            applied_at=now,  # a take-down has no undo window: it is never an open decision
         )
         decision.guidelines.set(guidelines)
         was_featured = entry.state == EntryState.FEATURED

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 # then the oldest of both. Entries others hold are in neither index, so the claim's cost follows
 # neither the backlog nor how many entries are held (prefetched, or decided and waiting out the
 # undo window). An entry locked in a branch but not picked is free again when the statement ends.
+# An expired lease on an entry whose decision has not taken effect yet (the workers are behind)
+# is not handed out: nobody else could decide it.
 _CLAIM_SQL = """
 WITH free AS (
     SELECT id, created_at, claimed_by_id AS previous_holder
@@ -46,6 +48,10 @@ WITH free AS (
     FROM submissions_entry
     WHERE brand_id = %(brand)s AND state = 'pending' AND claimed_by_id IS NOT NULL
       AND claim_expires_at <= %(now)s
+      AND NOT EXISTS (
+          SELECT 1 FROM moderation_decision AS d
+          WHERE d.entry_id = submissions_entry.id AND d.applied_at IS NULL AND d.undone_at IS NULL
+      )
       {filters}
     ORDER BY claim_expires_at
     LIMIT %(count)s
@@ -204,6 +210,7 @@ def _claim_portable(
             _claimable(brand=brand, campaign=campaign, kind=kind, flagged=flagged)
             .filter(Q(claim_expires_at__isnull=True) | Q(claim_expires_at__lte=now))
             .exclude(pk__in=exclude)
+            .exclude(pk__in=open_decisions().values("entry_id"))
             .select_for_update(skip_locked=True, of=("self",))
             .order_by("created_at")[:count]
         )

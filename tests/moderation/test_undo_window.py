@@ -146,3 +146,25 @@ def test_the_sweeper_applies_only_what_is_due(moderator: Any, fan: Any, campaign
     services.entry_decide(actor=moderator, entry_id=first.pk, action="approve")
     assert services.decisions_apply_due(now=timezone.now()) == 0
     assert services.decisions_apply_due(now=timezone.now() + dt.timedelta(seconds=11)) == 1
+
+
+def test_a_removal_takes_effect_when_made_and_is_never_an_open_decision(
+    moderator: Any, fan: Any, campaign: Any
+) -> None:
+    entry = pending_entry(author=fan, campaign=campaign)
+    services.entry_decide(actor=moderator, entry_id=entry.pk, action="approve")
+    undo_window_passes()
+    removal = services.entry_remove(actor=moderator, entry_id=entry.pk, guideline_codes=["safe"])
+    assert removal.applied_at is not None
+    assert undo_window_passes() == 0
+    assert not Activity.objects.filter(verb="decision.lapsed").exists()
+
+
+def test_an_entry_whose_decision_is_late_to_take_effect_is_not_handed_to_another_moderator(
+    moderator: Any, brand_admin: Any, fan: Any, campaign: Any, brand: Any
+) -> None:
+    """The workers are behind: the decider's lease ran out before the decision took effect."""
+    entry = pending_entry(author=fan, campaign=campaign)
+    services.entry_decide(actor=moderator, entry_id=entry.pk, action="approve")
+    Entry.objects.filter(pk=entry.pk).update(claim_expires_at=timezone.now() - dt.timedelta(minutes=1))
+    assert services.queue_claim(actor=brand_admin, brand=brand, count=5) == []
