@@ -52,7 +52,10 @@ export class Api {
       }
       const data = response.status === 204 ? null : await response.json().catch(() => null);
       if (!response.ok) {
-        throw new ApiError(response.status, messageOf(data, response.status), data);
+        const error = new ApiError(response.status, messageOf(data, response.status), data);
+        // After a retry the first attempt may have been done by the server after all.
+        error.retried = attempt > 0;
+        throw error;
       }
       return data;
     }
@@ -61,6 +64,17 @@ export class Api {
   get(path, options) { return this.request("GET", path, undefined, options); }
 
   post(path, body, options) { return this.request("POST", path, body ?? {}, options); }
+
+  // Send a JSON POST that outlives the page (decisions still queued when the moderator leaves).
+  postOnLeaving(path, body) {
+    fetch(`${this.base}${path}`, {
+      method: "POST",
+      keepalive: true,
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": this.csrf },
+      body: JSON.stringify(body),
+    }).catch(() => {});
+  }
 
   // Release on leaving the page: a beacon survives the unload, and it cannot set headers, so the
   // CSRF token travels as a form field.

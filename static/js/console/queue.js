@@ -2,7 +2,7 @@
 // through the API, pictures fetched and decoded ahead), so a key swaps the entry at once and the
 // decision goes to the server in the background. Keys are queued in order and never dropped: a
 // key that needs an entry not here yet waits for it. See the keyboard map (?) in the template.
-import { Api } from "./api.js";
+import { Api, ApiError } from "./api.js";
 import { isTyping, tokenOf } from "./keys.js";
 import { EntryView, el, fmtTime, holdText, pickRendition, renderGrid } from "./render.js";
 
@@ -339,7 +339,10 @@ function send() {
     const job = state.outbox.shift();
     state.sending += 1;
     job.state = "sending";
-    api.post(`/entries/${job.item.entry.id}/decision/`, { action: job.action, guidelines: job.guidelines, note: "" }, { retries: 6 })
+    // A decision on an entry whose earlier decision is being undone waits for the undo to land.
+    (job.item.undoing || Promise.resolve())
+      .then(() => api.post(`/entries/${job.item.entry.id}/decision/`, decisionBody(job), { retries: 6 }))
+      .catch((error) => acknowledgedAfterAll(job, error))
       .then((decision) => {
         job.decision = decision;
         job.state = "done";
@@ -359,6 +362,20 @@ function send() {
         send();
       });
   }
+}
+
+function decisionBody(job) {
+  return { action: job.action, guidelines: job.guidelines, note: "" };
+}
+
+// A retried decision answered 409 may be the first attempt's own decision, done by the server
+// but whose answer was lost: then it counts as sent.
+async function acknowledgedAfterAll(job, error) {
+  if (!(error instanceof ApiError) || error.status !== 409 || !error.retried) throw error;
+  const found = await api.get(`${api.brandPath("entries/")}?view=done&q=${encodeURIComponent(job.item.entry.id)}`);
+  const last = found && found.results && found.results[0] && found.results[0].last_decision;
+  if (last && !last.undone_at && last.action === job.action && last.moderator === config.me) return last;
+  throw error;
 }
 
 function putBack(item, banner) {
@@ -397,9 +414,17 @@ async function undoLast() {
     say(`Undone: the entry by ${job.item.entry.creator} is back.`);
     return;
   }
-  // Back in front at once; the server is told when the decision is known.
+  // Back in front at once; the server is told when the decision is known. A new decision on
+  // the entry meanwhile waits for this undo (send), or the server would still see the old one.
   putBack(job.item, "");
   say(`Undoing the decision on the entry by ${job.item.entry.creator}…`);
+  const undoing = undoOnServer(job);
+  job.item.undoing = undoing;
+  await undoing;
+  if (job.item.undoing === undoing) job.item.undoing = null;
+}
+
+async function undoOnServer(job) {
   await job.done;
   if (job.state === "failed") return;
   try {
@@ -1132,6 +1157,10 @@ function wire() {
   });
   window.setInterval(renew, RENEW_EVERY_MS);
   window.addEventListener("pagehide", () => {
+    // Decisions still waiting their turn go now, with requests that outlive the page.
+    for (const job of state.outbox.splice(0)) {
+      api.postOnLeaving(`/entries/${job.item.entry.id}/decision/`, decisionBody(job));
+    }
     api.beaconRelease(state.deck.map((item) => item.entry.id));
   });
 }
