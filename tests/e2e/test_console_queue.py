@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -187,6 +188,34 @@ def test_undo_with_z_brings_the_entry_back_and_no_email_leaves(
     first.refresh_from_db()
     assert first.state == "approved"
     assert OutboxMail.objects.filter(to="fan@example.test").count() == 1
+
+
+def test_a_new_decision_typed_right_after_z_waits_for_the_undo_and_is_saved(
+    open_queue: Callable[..., Any], campaign: Campaign, monkeypatch: Any
+) -> None:
+    """r 1, z, a typed quickly: the approval must not reach the server before the undo."""
+    from moderation import api as moderation_api
+
+    first, _second = entries(campaign, 2)
+    real_post = moderation_api.EntryDecision.post
+    calls: list[int] = []
+
+    def slow_first_answer(self: Any, request: Any, entry_id: str) -> Any:
+        calls.append(1)
+        if len(calls) == 1:  # the rejection's answer is slow: z comes before it
+            time.sleep(0.5)
+        return real_post(self, request, entry_id)
+
+    monkeypatch.setattr(moderation_api.EntryDecision, "post", slow_first_answer)
+    page = open_queue()
+    current_is(page, first)
+    for key in ("r", "1", "z", "a"):
+        page.keyboard.press(key)
+        page.wait_for_timeout(30)
+    all_sent(page, 2)
+    decisions = list(Decision.objects.filter(entry=first).order_by("created_at"))
+    assert [(d.action, d.undone_at is not None) for d in decisions] == [("reject", True), ("approve", False)]
+    assert "Not saved" not in status_text(page)
 
 
 def test_bulk_approve_in_the_grid_reports_the_entry_another_moderator_holds(
