@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -338,10 +339,12 @@ class BrandQueueLeases(APIView):
 
 
 class BrandQueueRelease(APIView):
-    """Give back the caller's leases on these entries (JSON, or a form with csrfmiddlewaretoken as
-    `navigator.sendBeacon` sends on leaving the page). Entries in their undo window stay held."""
+    """Give back the caller's leases on these entries (JSON, or a URL-encoded form with
+    csrfmiddlewaretoken, as `navigator.sendBeacon` sends on leaving the page). Entries in their
+    undo window stay held."""
 
     permission_classes = (IsAuthenticated,)
+    parser_classes = (JSONParser, FormParser)
 
     @extend_schema(request=EntriesIn, responses={204: None})
     def post(self, request: Request, brand: str) -> Response:
@@ -399,6 +402,7 @@ class BrandBulk(APIView):
     """
 
     permission_classes = (IsAuthenticated,)
+    parser_classes = (JSONParser,)
 
     @extend_schema(request=BulkIn, responses={201: BulkOut})
     def post(self, request: Request, brand: str) -> Response:
@@ -443,6 +447,7 @@ class EntryReversal(APIView):
     rejected entry, `restore` a removed one, `withdraw_approval` of an approved or featured one."""
 
     permission_classes = (IsAuthenticated,)
+    parser_classes = (JSONParser,)
 
     @extend_schema(request=ReversalIn, responses={201: EntryOut, **errors(409)})
     def post(self, request: Request, entry_id: str) -> Response:

@@ -58,7 +58,8 @@ DECIDED_BY_DATA = [
 # A multipart body carries every value as text: `caption=false` is the caption "false", so a "wrong
 # type" there is a valid request. Negative checks stay on for the JSON twin (complete), which reads
 # the same fields with the same serializer.
-# The lease release also takes a form (navigator.sendBeacon cannot send JSON with a CSRF header).
+# The lease release also takes a URL-encoded form (navigator.sendBeacon cannot send JSON with a CSRF
+# header), whose values are text too.
 MULTIPART = [
     "/api/v1/campaigns/{slug}/entries/",
     "/api/v1/uploads/{slot_id}/file/",

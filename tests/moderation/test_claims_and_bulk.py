@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -94,11 +95,14 @@ def test_leases_are_renewed_and_lost_ones_reported(
 def test_leaving_the_page_releases_the_leases_by_beacon(
     moderator: Any, fan: Any, roomy: Any, brand: Any, client: Any
 ) -> None:
-    """navigator.sendBeacon posts a form with the CSRF token; the API takes it like JSON."""
+    """navigator.sendBeacon posts a URL-encoded form with the CSRF token; the API takes it like JSON."""
     a, b = entries(fan, roomy, 2)
     services.queue_claim(actor=moderator, brand=brand, count=2)
     client.force_login(moderator)
-    response = client.post(f"/api/v1/brands/{brand.slug}/queue/release/", {"entries": [str(a.pk), str(b.pk)]})
+    body = urlencode({"entries": [str(a.pk), str(b.pk)]}, doseq=True)
+    response = client.post(
+        f"/api/v1/brands/{brand.slug}/queue/release/", body, content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 204, response.content
     assert not Entry.objects.filter(claimed_by=moderator).exists()
 

@@ -80,7 +80,7 @@ export class Api {
   // CSRF token travels as a form field.
   beaconRelease(ids) {
     if (!ids.length || !navigator.sendBeacon) return false;
-    const form = new FormData();
+    const form = new URLSearchParams();
     form.append("csrfmiddlewaretoken", this.csrf);
     for (const id of ids) form.append("entries", id);
     return navigator.sendBeacon(`${this.base}${this.brandPath("queue/release/")}`, form);
