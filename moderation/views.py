@@ -307,7 +307,8 @@ def decide(request: AuthenticatedHttpRequest, brand: str, entry_id: uuid.UUID) -
     done = _("Approved") if decision.action == "approve" else _("Rejected")
     messages.success(
         request,
-        _("%(done)s the entry by %(name)s.") % {"done": done, "name": entry.author.public_name},
+        _("%(done)s the entry by %(name)s; it takes effect in %(seconds)s seconds.")
+        % {"done": done, "name": entry.author.public_name, "seconds": settings.MODERATION_UNDO_SECONDS},
     )
     return back
 
