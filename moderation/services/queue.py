@@ -85,8 +85,9 @@ def queue_claim(
     With `resume`, the moderator's own live leases come first (a reload skips nothing); entries
     whose decision waits out its undo window are not among them. `exclude` passes over entries
     the moderator holds or skipped. Concurrent moderators never get the same entry: on
-    PostgreSQL one UPDATE takes the rows FOR UPDATE SKIP LOCKED through the partial index
-    entry_claimable, so a claim costs the same with a backlog of ten or of a million.
+    PostgreSQL one UPDATE takes the rows FOR UPDATE SKIP LOCKED through the partial indexes
+    entry_claim_free and entry_lease_expiry (_CLAIM_SQL), so a claim costs the same with a
+    backlog of ten or of a million, however many entries others hold.
     An expired lease taken over from another moderator is recorded in the activity trail.
     """
     require_brand_role(user=actor, brand_id=brand.pk, roles=MODERATE_ROLES)
