@@ -148,7 +148,8 @@ def _entry_to_decide(*, actor: User, entry_id: uuid.UUID | str) -> Entry:
 
 
 def schedule_apply(decision_ids: list[int], *, delay: float | None = None) -> None:
-    """Have these decisions take effect when their window ends: a Celery task with a countdown.
+    """Have these decisions take effect when their window ends: a Celery task with a countdown,
+    one for each second in which decisions fall due (it applies all of them).
 
     The beat sweeper (apply_due_decisions) catches any whose task is lost. With tasks in-process
     (`make run`) a timer thread stands in for both, since an eager task would run at once.
