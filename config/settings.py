@@ -157,8 +157,8 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-entries": {"task": "submissions.tasks.requeue_stuck_entries", "schedule": 600.0},
     "send-pending-mail": {"task": "moderation.tasks.send_pending_mail", "schedule": 60.0},
     "compact-tallies": {"task": "submissions.tasks.compact_tallies", "schedule": 60.0},
-    # Decisions take effect from their own task at the end of the undo window; this catches any
-    # whose task was lost (a broker outage, a killed worker).
+    # Decisions take effect from a task queued for the second their undo window ends; this
+    # catches any whose task was lost (a broker outage, a killed worker).
     "apply-due-decisions": {"task": "moderation.tasks.apply_due_decisions", "schedule": 5.0},
 }
 

@@ -34,14 +34,10 @@ def send_pending_mail() -> int:
     return notifications.outbox_send_pending()
 
 
-@shared_task(acks_late=True, autoretry_for=STORAGE_ERRORS, retry_backoff=5, retry_backoff_max=120, max_retries=20)
-def apply_decisions(decision_ids: list[int]) -> int:
-    """Make decisions take effect once their undo window has ended (idempotent: applied or undone
-    decisions are left alone, so a redelivered task does nothing twice)."""
-    return sum(services.decision_apply(decision_id=pk) is not None for pk in decision_ids)
-
-
 @shared_task
 def apply_due_decisions() -> int:
-    """The sweeper (Celery beat, every 5 seconds): apply decisions whose task was lost."""
+    """Apply every decision whose undo window has ended (idempotent). Queued for each second in
+    which decisions fall due (services.schedule_apply), and run by Celery beat every 5 seconds as
+    the sweeper for a task lost to a broker outage or a killed worker; storage trouble leaves a
+    decision for the next run."""
     return services.decisions_apply_due()

@@ -154,10 +154,10 @@ def schedule_apply(decision_ids: list[int], *, delay: float | None = None) -> No
     The beat sweeper (apply_due_decisions) catches any whose task is lost. With tasks in-process
     (`make run`) a timer thread stands in for both, since an eager task would run at once.
     """
-    from moderation.tasks import apply_decisions, apply_due_decisions
+    from moderation.tasks import apply_due_decisions
 
     countdown = settings.MODERATION_UNDO_SECONDS + 0.2 if delay is None else delay
-    if apply_decisions.app.conf.task_always_eager:
+    if apply_due_decisions.app.conf.task_always_eager:
         if settings.MODERATION_APPLY_TIMER:
             timer = threading.Timer(countdown, _apply_in_thread)
             timer.daemon = True
