@@ -106,30 +106,18 @@ def queue_claim(
     if wanted <= 0:
         return held
     until = now + CLAIM_LEASE
-    if connection.vendor == "postgresql":
-        claimed = _claim_postgresql(
-            actor=actor,
-            brand=brand,
-            count=wanted,
-            exclude=exclude_ids,
-            campaign=campaign,
-            kind=kind,
-            flagged=flagged,
-            now=now,
-            until=until,
-        )
-    else:
-        claimed = _claim_portable(
-            actor=actor,
-            brand=brand,
-            count=wanted,
-            exclude=exclude_ids,
-            campaign=campaign,
-            kind=kind,
-            flagged=flagged,
-            now=now,
-            until=until,
-        )
+    claim = _claim_postgresql if connection.vendor == "postgresql" else _claim_portable
+    claimed = claim(
+        actor=actor,
+        brand=brand,
+        count=wanted,
+        exclude=exclude_ids,
+        campaign=campaign,
+        kind=kind,
+        flagged=flagged,
+        now=now,
+        until=until,
+    )
     claimed.sort(key=lambda e: e.created_at)
     taken_over = [e for e in claimed if getattr(e, "previous_holder", None) not in (None, actor.pk)]
     if taken_over:
