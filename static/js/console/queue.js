@@ -50,6 +50,7 @@ const state = {
   metrics: [],
   swaps: { ready: 0, waited: 0 },
   resumed: false, // the first claim of the view has asked for the moderator's live leases
+  resumeInFlight: false, // that first claim has not answered yet: no other claim goes out meanwhile
   unpainted: [], // keydown times of keys whose next picture is not painted yet
   booting: Boolean($("q-one").dataset.entry), // the server drew an entry: it stays until claims answer
   shownId: null,
@@ -179,6 +180,9 @@ function starved() {
 
 function topUp() {
   if (!deckMode()) return;
+  // Nothing else until the first claim of a view answers: two claims in flight are served in
+  // whatever order the server runs them, and keys typed meanwhile would act on newer entries first.
+  if (state.resumeInFlight) return;
   const ahead = state.deck.length - state.pos; // the current entry included
   const missing = aheadWanted() + 1 - ahead - state.claiming;
   // One request for several while a claim is under way: fewer round trips at speed, when the
@@ -192,6 +196,7 @@ function topUp() {
   // Only the first claim of a view takes back the moderator's live leases (after a reload); later
   // ones would be handed the entries a claim still on its way has just taken.
   const body = { count: want, exclude: excludeIds(), view: state.view, resume: !state.resumed };
+  state.resumeInFlight = body.resume;
   state.resumed = true;
   if (state.filters.campaign) body.campaign = state.filters.campaign;
   if (state.filters.kind) body.kind = state.filters.kind;
@@ -204,12 +209,17 @@ function topUp() {
         return;
       }
       const known = new Set(heldIds());
+      // Entries not reached yet stay oldest first, whichever claim answered first.
+      const settled = state.pos < state.deck.length ? state.pos + 1 : state.pos;
       for (const entry of entries) {
         if (known.has(entry.id)) continue;
         const item = prepare(entry);
         item.ready.then(() => { pace.refill = ewma(pace.refill, performance.now() - asked); });
         state.deck.push(item);
       }
+      const ahead = state.deck.splice(settled);
+      ahead.sort((x, y) => (x.entry.created_at < y.entry.created_at ? -1 : x.entry.created_at > y.entry.created_at ? 1 : 0));
+      state.deck.push(...ahead);
       state.drainedAt = entries.length < want ? performance.now() : 0;
     })
     .catch((error) => {
@@ -218,6 +228,7 @@ function topUp() {
     })
     .finally(() => {
       state.claiming -= want;
+      if (body.resume) state.resumeInFlight = false;
       state.booting = false;
       if (generation !== state.generation) return;
       if ((current()?.entry.id ?? null) !== state.shownId || !current()) showCurrent();
