@@ -223,6 +223,8 @@ def shortlist_week(*, campaign: Campaign, now: dt.datetime | None = None) -> tup
 
 
 # --- Queue views (the one-page console and its API) ----------------------------------------------
+# Reported and Appeals join these when reports and appeals exist (issue 8): each a filter here,
+# a count in queue_counts and a tab and `g r` / `g a` in static/js/console/queue.js.
 QUEUE_VIEWS = ("pending", "flagged", "done")
 DONE_WINDOW = dt.timedelta(hours=24)
 
