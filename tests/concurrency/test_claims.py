@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -19,7 +19,7 @@ from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers: no race to test"),
+    pytest.mark.postgresql,  # SQLite serialises writers: no race to test
 ]
 
 MODERATORS = 12

@@ -7,7 +7,6 @@ import threading
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.db import connection, connections, transaction
 from django.db.models import QuerySet
 from django.test import Client
@@ -148,10 +147,7 @@ def test_counts_are_the_same_after_compaction_and_a_second_compaction_changes_no
     assert counts(admin_client)["movement-monday"] == (1, 2, 0)
 
 
-@pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-    reason="needs two real database connections at once (PostgreSQL)",
-)
+@pytest.mark.postgresql  # needs two real database connections at once
 @pytest.mark.django_db(transaction=True)
 def test_a_delta_committed_while_compaction_runs_is_kept_not_folded_away(
     campaign: Campaign, monkeypatch: pytest.MonkeyPatch

@@ -54,7 +54,7 @@ def test_after_a_reload_the_moderator_gets_their_own_leases_first(
     assert [e.pk for e in again[:2]] == [e.pk for e in held]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement claim is PostgreSQL's")
+@pytest.mark.postgresql  # the one-statement claim is PostgreSQL's
 def test_a_claim_is_one_statement_on_postgresql(moderator: Any, fan: Any, roomy: Any, brand: Any) -> None:
     entries(fan, roomy, 3)
     with CaptureQueriesContext(connection) as queries:
