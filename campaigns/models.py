@@ -104,6 +104,11 @@ class Guideline(models.Model):
     number = models.PositiveSmallIntegerField()
     code = models.SlugField(max_length=32)
     text = models.CharField(max_length=300)
+    # A rejection citing only fixable guidelines ("picture too dark", "no hashtag in the
+    # caption") lets the fan send a new version of the entry.
+    fixable = models.BooleanField(
+        default=False, help_text=_("The fan can fix it and send a new version (e.g. too dark, hashtag missing).")
+    )
     # A guideline deleted from the campaign but cited by past decisions is retired, not lost.
     active = models.BooleanField(default=True)
 

@@ -168,6 +168,12 @@ MODERATION_UNDO_SECONDS = min(30, max(5, env.int("MODERATION_UNDO_SECONDS", defa
 # With tasks in-process (`make run`) a timer thread applies decisions when their window ends;
 # the tests turn it off and apply them explicitly.
 MODERATION_APPLY_TIMER = env.bool("MODERATION_APPLY_TIMER", default=CELERY_TASK_ALWAYS_EAGER)
+# Distinct reporters within 24 hours that hide a public entry until a moderator looks at it
+# (reports of a depicted person or a minor, and reports by the brand's members, hide at once).
+REPORTS_TO_HIDE = max(2, env.int("REPORTS_TO_HIDE", default=3))
+# How long after a rejection or removal a fan may appeal it (six months: the EU Digital
+# Services Act's minimum for complaint handling).
+APPEAL_WINDOW_DAYS = max(183, env.int("APPEAL_WINDOW_DAYS", default=183))
 
 # --- Media storage ----------------------------------------------------------------------------
 # Originals are private; renditions of public entries and the widget's feature documents are

@@ -25,6 +25,9 @@ class EntryState(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     REMOVED = "removed", _("Removed")
+    # Taken out of public view after reports (moderation's auto-hide), until a moderator keeps
+    # (restores) or removes it.
+    HIDDEN = "hidden", _("Temporarily hidden")
 
 
 PUBLIC_STATES = frozenset({EntryState.APPROVED, EntryState.FEATURED})
@@ -39,6 +42,10 @@ STATE_EXPLANATIONS = {
     EntryState.REJECTED: _("Your entry was not accepted."),
     EntryState.WITHDRAWN: _("You withdrew this entry."),
     EntryState.REMOVED: _("This entry was removed after a report."),
+    EntryState.HIDDEN: _(
+        "This entry is temporarily hidden after reports while the brand's moderators look at it again. "
+        "It is back as soon as they keep it."
+    ),
 }
 
 
@@ -79,6 +86,18 @@ class Entry(models.Model):
     # Automatic flags for moderators, e.g. {"kind": "duplicate", "of": "<entry id>", "distance": 3}.
     flags = models.JSONField(default=list, blank=True)
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Difference hashes of several frames of a video (hex, in time order), so a re-cut or
+    # re-encoded copy is found even when its poster frame differs.
+    frame_hashes = models.JSONField(default=list, blank=True)
+    # An automatic rule held the entry: it waits in the Flagged view, out of the normal queue.
+    held = models.BooleanField(default=False)
+    # The network the upload came from, truncated (/24 for IPv4, /48 for IPv6): enough for the
+    # burst rules, never a person's address.
+    client_network = models.CharField(max_length=64, blank=True)
+    # The rejected entry this one is a new version of (fix and resubmit).
+    resubmission_of = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resubmission"
+    )
     consent_version = models.PositiveIntegerField()
     consent_given_at = models.DateTimeField()
     state = models.CharField(max_length=12, choices=EntryState.choices, default=EntryState.UPLOADED)

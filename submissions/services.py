@@ -30,8 +30,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     EntryState.UPLOADED: frozenset({EntryState.PROCESSING, EntryState.REJECTED, EntryState.WITHDRAWN}),
     EntryState.PROCESSING: frozenset({EntryState.PENDING, EntryState.REJECTED, EntryState.WITHDRAWN}),
     EntryState.PENDING: frozenset({EntryState.APPROVED, EntryState.REJECTED, EntryState.WITHDRAWN}),
-    EntryState.APPROVED: frozenset({EntryState.FEATURED, EntryState.REMOVED, EntryState.WITHDRAWN}),
-    EntryState.FEATURED: frozenset({EntryState.REMOVED, EntryState.WITHDRAWN}),
+    EntryState.APPROVED: frozenset({EntryState.FEATURED, EntryState.REMOVED, EntryState.WITHDRAWN, EntryState.HIDDEN}),
+    EntryState.FEATURED: frozenset({EntryState.REMOVED, EntryState.WITHDRAWN, EntryState.HIDDEN}),
+    # Kept after a look at the reports (back to where it was), or removed, or withdrawn by its author.
+    EntryState.HIDDEN: frozenset({EntryState.APPROVED, EntryState.FEATURED, EntryState.REMOVED, EntryState.WITHDRAWN}),
     EntryState.REJECTED: frozenset(),
     EntryState.WITHDRAWN: frozenset(),
     EntryState.REMOVED: frozenset(),
@@ -39,7 +41,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # Reversing a decision after its undo window: re-open a rejection, restore a removal, withdraw
 # an approval (back to review).
 REVERSALS: dict[str, frozenset[str]] = {
-    EntryState.REJECTED: frozenset({EntryState.PENDING}),
+    # Back to review; or approved at once when an appeal against the rejection is upheld.
+    EntryState.REJECTED: frozenset({EntryState.PENDING, EntryState.APPROVED}),
     EntryState.REMOVED: frozenset({EntryState.APPROVED}),
     EntryState.APPROVED: frozenset({EntryState.PENDING}),
     EntryState.FEATURED: frozenset({EntryState.PENDING}),
