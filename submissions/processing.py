@@ -52,6 +52,7 @@ class Outcome:
     height: int
     duration: float | None = None
     web_video: Path | None = None
+    frame_hashes: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -145,6 +146,7 @@ def _process(*, entry_id: uuid.UUID | str, delivery: _Delivery) -> Entry | None:
         entry.sha256 = outcome.sha256
         entry.original_summary = outcome.summary
         entry.phash = look["phash"]
+        entry.frame_hashes = outcome.frame_hashes
         entry.dominant_color = look["dominant_color"]
         entry.placeholder = look["placeholder"]
         _flag_duplicates(entry)
@@ -207,7 +209,9 @@ def _process_video(entry: Entry, workdir: Path, *, max_seconds: int) -> Outcome:
     video.check_decoded(probed=info.kept_duration, decoded=web_info.duration, decoder_log=decoder_log)
     with source.open("rb") as fh:
         digest = media.sha256_of(fh)
+    frames = video.frame_thumbnails(source, fmt=entry.original_format, duration=info.duration)
     return Outcome(
+        frame_hashes=[traits.dhash(frame) for frame in frames],
         images=images,
         sha256=digest,
         summary=video.summary_of_tags(info.tags),
@@ -279,24 +283,50 @@ def _ext(fmt: str) -> str:
     return {"jpeg": "jpg", "webp": "webp", "mp4": "mp4"}[fmt]
 
 
+# How many of the brand's latest entries a new one is compared with for near-duplicates (the exact
+# comparison, by SHA-256, goes through its index and sees them all).
+NEAR_DUPLICATE_SCAN = 20_000
+# A video repeats another when this share of its sampled frames has a near-identical frame there.
+FRAMES_SHARE = 0.6
+
+
 def _flag_duplicates(entry: Entry) -> None:
-    """Flag an entry that repeats one already in the campaign, exactly or nearly, for moderators."""
+    """Flag an entry that repeats one already sent to any of the brand's campaigns, exactly or
+    nearly, for moderators. Videos are compared frame by frame (several frames spread over the
+    video), so a re-encoded or trimmed copy is found even when its poster differs."""
     others = (
-        Entry.objects.filter(campaign_id=entry.campaign_id)
+        Entry.objects.filter(brand_id=entry.brand_id)
         .exclude(pk=entry.pk)
         .exclude(state__in=[EntryState.UPLOADED, EntryState.PROCESSING, EntryState.WITHDRAWN])
-        .order_by("created_at")
     )
-    exact = others.filter(sha256=entry.sha256).first()
+    exact = others.filter(sha256=entry.sha256).order_by("created_at").first()
     if exact is not None:
-        entry.duplicate_of = exact
-        entry.flags = [{"kind": "duplicate", "of": str(exact.pk), "exact": True, "distance": 0}]
+        _flag_duplicate(entry, of=exact.pk, campaign_id=exact.campaign_id, exact=True, distance=0)
         return
-    best: tuple[int, Any] | None = None
-    for pk, phash in others.exclude(phash="").values_list("pk", "phash"):
-        distance = traits.hamming(entry.phash, phash)
-        if distance <= traits.NEAR_DUPLICATE_BITS and (best is None or distance < best[0]):
-            best = (distance, pk)
+    best: tuple[int, Any, Any, int] | None = None  # the closest, then the earliest
+    recent = others.exclude(phash="").order_by("-state_changed_at")[:NEAR_DUPLICATE_SCAN]
+    rows = recent.values_list("pk", "campaign_id", "phash", "frame_hashes", "created_at")
+    for pk, campaign_id, phash, frames, created_at in rows:
+        if entry.frame_hashes and frames:
+            matched = traits.frames_match(entry.frame_hashes, frames)
+            if matched < FRAMES_SHARE * len(entry.frame_hashes):
+                continue
+            distance = len(entry.frame_hashes) - matched  # frames without a twin
+        else:
+            distance = traits.hamming(entry.phash, phash)
+            if distance > traits.NEAR_DUPLICATE_BITS:
+                continue
+        if best is None or (distance, created_at) < best[:2]:
+            best = (distance, created_at, pk, campaign_id)
     if best is not None:
-        entry.duplicate_of_id = best[1]
-        entry.flags = [{"kind": "duplicate", "of": str(best[1]), "exact": False, "distance": best[0]}]
+        _flag_duplicate(entry, of=best[2], campaign_id=best[3], exact=False, distance=best[0])
+
+
+def _flag_duplicate(entry: Entry, *, of: Any, campaign_id: int, exact: bool, distance: int) -> None:
+    entry.duplicate_of_id = of
+    flag: dict[str, Any] = {"kind": "duplicate", "of": str(of), "exact": exact, "distance": distance}
+    if campaign_id != entry.campaign_id:
+        flag["campaign_id"] = campaign_id  # sent to another of the brand's campaigns
+    if entry.frame_hashes:
+        flag["frames"] = True
+    entry.flags = [f for f in entry.flags if f.get("kind") != "duplicate"] + [flag]

@@ -66,6 +66,7 @@ def sample_video(
     location: str | None = "+52.5200+013.4050/",
     rotate: int | None = None,
     faststart: bool = False,
+    pattern: str = "testsrc",
 ) -> bytes:
     """A short test-pattern video with a tone, made by ffmpeg, carrying camera and location tags."""
     codec = ["-c:v", "libvpx", "-c:a", "libvorbis"] if container == "webm" else ["-c:v", "libx264", "-c:a", "aac"]
@@ -78,7 +79,7 @@ def sample_video(
         "-f",
         "lavfi",
         "-i",
-        f"testsrc=size={size[0]}x{size[1]}:rate=25",
+        f"{pattern}=size={size[0]}x{size[1]}:rate=25",
         "-f",
         "lavfi",
         "-i",

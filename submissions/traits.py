@@ -68,12 +68,7 @@ def picture_traits(rendition: bytes) -> dict[str, str]:
     with Image.open(io.BytesIO(rendition)) as source:
         im = source.convert("RGB")
         grey = im.convert("L").resize((9, 8), Image.Resampling.BOX)
-        pixels = list(grey.tobytes())
-        bits = 0
-        for row in range(8):
-            for col in range(8):
-                left, right = pixels[row * 9 + col], pixels[row * 9 + col + 1]
-                bits = (bits << 1) | (1 if left > right else 0)
+        phash = dhash(grey.tobytes())
         r, g, b = cast(tuple[int, int, int], im.resize((1, 1), Image.Resampling.BOX).getpixel((0, 0)))  # RGB
         tiny = im.copy()
         tiny.thumbnail((24, 24), Image.Resampling.BOX)
@@ -81,10 +76,26 @@ def picture_traits(rendition: bytes) -> dict[str, str]:
         out = io.BytesIO()
         tiny.save(out, "WEBP", quality=30)
     return {
-        "phash": f"{bits:016x}",
+        "phash": phash,
         "dominant_color": f"#{r:02x}{g:02x}{b:02x}",
         "placeholder": "data:image/webp;base64," + base64.b64encode(out.getvalue()).decode(),
     }
+
+
+def dhash(grey_9x8: bytes) -> str:
+    """The 64-bit difference hash (hex) of 9×8 grey pixels: each bit says left > right."""
+    bits = 0
+    for row in range(8):
+        for col in range(8):
+            left, right = grey_9x8[row * 9 + col], grey_9x8[row * 9 + col + 1]
+            bits = (bits << 1) | (1 if left > right else 0)
+    return f"{bits:016x}"
+
+
+def frames_match(a: list[str], b: list[str]) -> int:
+    """How many of the frames `a` have a near-identical frame in `b` (any position: a re-cut copy
+    may start later or drop a scene)."""
+    return sum(1 for x in a if any(hamming(x, y) <= NEAR_DUPLICATE_BITS for y in b))
 
 
 def hamming(a: str, b: str) -> int:

@@ -179,6 +179,41 @@ def poster_frame(path: Path, *, fmt: str, duration: float) -> bytes:
     return result.stdout
 
 
+FRAME_SAMPLES = 5
+
+
+def frame_thumbnails(path: Path, *, fmt: str, duration: float, count: int = FRAME_SAMPLES) -> list[bytes]:
+    """`count` frames spread over the video, each as 9×8 grey pixels (72 bytes) for a dHash.
+
+    One decoding pass: the fps filter keeps `count` evenly spaced frames and scales them down in
+    ffmpeg, so nothing larger than a few bytes per frame leaves it.
+    """
+    rate = count / max(duration, 0.1)
+    result = _run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            *_input_args(path, fmt),
+            "-map",
+            "0:v:0",
+            "-vf",
+            f"fps={rate:.6f},scale=9:8:flags=area,format=gray",
+            "-frames:v",
+            str(count),
+            "-f",
+            "rawvideo",
+            "pipe:1",
+        ],
+        timeout=PROBE_TIMEOUT,
+    )
+    if result.returncode != 0:
+        return []
+    data = result.stdout
+    return [data[i : i + 72] for i in range(0, len(data) - 71, 72)]
+
+
 def web_rendition(path: Path, out: Path, *, fmt: str, has_audio: bool) -> str:
     """Re-encode to H.264/AAC MP4, at most 720p, faststart, with no metadata of the original.
 

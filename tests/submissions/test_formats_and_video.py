@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from submissions import traits
 from submissions.models import Entry
 from submissions.samples import sample_photo, sample_video
 from submissions.services import entry_create
 from submissions.storage import private_storage
+from tests.factories import CampaignFactory
 from tests.helpers import decide_now, processed_entry
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -257,3 +259,38 @@ def test_approved_video_plays_on_its_page_and_is_in_the_feature_document(
     assert doc["duration"] == pytest.approx(2.0, abs=0.2)
     assert doc["placeholder"].startswith("data:image/webp;base64,")
     assert {r["format"] for r in doc["renditions"]} == {"mp4", "jpeg", "webp"}
+
+
+def test_picture_sent_to_another_campaign_of_the_brand_is_flagged_as_a_repeat(
+    fan: Any, other_fan: Any, campaign: Any
+) -> None:
+    original = sample_photo(seed=34, size=(900, 600))
+    first = submit(fan, campaign, original)
+    sister = CampaignFactory.create(brand=campaign.brand)
+    again = submit(other_fan, sister, original)
+    assert again.duplicate_of_id == first.pk
+    [flag] = again.flags
+    assert flag["campaign_id"] == campaign.pk
+    elsewhere = submit(other_fan, CampaignFactory.create(), original)  # another brand's campaign
+    assert elsewhere.duplicate_of_id is None
+
+
+def test_videos_are_compared_on_several_frames_not_one_poster() -> None:
+    poster_twin = ["2466666666666c24", "0000000000000000", "ffffffffffffffff", "0f0f0f0f0f0f0f0f", "f0f0f0f0f0f0f0f0"]
+    other = ["2466666666666c24", "1234567812345678", "8765432187654321", "00ff00ff00ff00ff", "ff00ff00ff00ff00"]
+    assert traits.frames_match(poster_twin, other) == 1  # same opening frame, a different video
+    assert traits.frames_match(poster_twin, list(reversed(poster_twin))) == 5
+
+
+@pytest.mark.video
+def test_video_re_encoded_for_another_campaign_is_flagged_frame_by_frame(
+    fan: Any, other_fan: Any, campaign: Any, tmp_path: Path
+) -> None:
+    first = submit(fan, campaign, sample_video(tmp_path / "a.mov", seconds=3))
+    assert len(first.frame_hashes) == 5
+    sister = CampaignFactory.create(brand=campaign.brand)
+    smaller = submit(other_fan, sister, sample_video(tmp_path / "b.mp4", seconds=3, container="mp4", size=(320, 180)))
+    assert smaller.duplicate_of_id == first.pk
+    assert smaller.flags[0]["frames"] is True
+    different = submit(other_fan, sister, sample_video(tmp_path / "c.mov", seconds=3, pattern="mandelbrot"))
+    assert different.duplicate_of_id is None
