@@ -1,7 +1,29 @@
-"""Blocked-term matching that survives the usual evasions (first cut: NFKC, case, invisibles).
+"""Blocked-term matching that survives the usual evasions.
 
-The interface the rules use: `Matcher(terms)` compiles (key, term) pairs once; `find(text)`
-answers every hit with the span in the original text and the normalised form that matched.
+`Matcher([(key, term), ...], allow=[...])` compiles the terms once into one regular expression (a
+trie of letter classes, so the engine follows shared prefixes instead of trying 500 branches at
+every word); `find(text)` answers every hit with its span in the ORIGINAL text and the normalised
+form that matched. Rebuild the matcher when the rules change.
+
+Each text is folded in one pass (`normalize`): NFKC (fullwidth letters, ligatures), casefold,
+combining marks dropped ("s̈pâm"), Default_Ignorable_Code_Point characters dropped (zero-width
+space/joiner/non-joiner, soft hyphen, word joiner, variation selectors...), and letters of other
+scripts replaced by the Latin letter they are confusable with (UTS #39 confusables). The fold of
+each character is computed once and kept in a table that `str.translate` reads; pure-ASCII text
+only needs `str.lower`.
+
+The compiled pattern then absorbs the rest: leetspeak (each letter is a class: "a" is [a4@], "1"
+is both "i" and "l"), repeated letters (a letter written n times in the term matches n or more),
+and separators between SINGLE letters ("s.p.a.m", "s p a m", "s_p_a_m": a run of one-character
+tokens is also matched with its separators removed). A term hits only as a whole word of the
+folded text, so "Scunthorpe", "assessment" and "classic" never hit "cunt" or "ass"; the words of a
+phrase term match across any run of separators and spaces. Words on the allow-list (the built-in
+ones in `moderation.matcher_allow` plus the caller's) never hit.
+
+Confusables data: `confusable-homoglyphs` (MIT), which ships Unicode's UTS #39 confusables.txt as
+JSON inside the package, so nothing is fetched at run time. Its table is symmetric (it lists each
+pair both ways), so the skeleton here keeps only what a blocked-term matcher needs: a non-ASCII
+character that is confusable with one ASCII letter or digit folds to that letter.
 """
 
 from __future__ import annotations
@@ -10,6 +32,9 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+
+from moderation.matcher_allow import BUILTIN_ALLOW
 
 
 @dataclass(frozen=True)
@@ -22,57 +47,257 @@ class Hit:
     normalized: str
 
 
-def _fold(ch: str) -> str:
+# Default_Ignorable_Code_Point (Unicode DerivedCoreProperties.txt): the stdlib has no property
+# lookup, and the list is short and stable.
+_DEFAULT_IGNORABLE = (
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)
+
+
+def _is_default_ignorable(ch: str) -> bool:
+    cp = ord(ch)
+    return any(low <= cp <= high for low, high in _DEFAULT_IGNORABLE)
+
+
+@cache
+def _confusable_to_ascii() -> dict[str, str]:
+    """Non-ASCII character -> the ASCII letter or digit it is confusable with (UTS #39 data)."""
+    from confusable_homoglyphs import confusables  # type: ignore[import-untyped]  # ships no types
+
+    table: dict[str, str] = {}
+    for char, pairs in confusables.confusables_data.items():
+        if len(char) != 1 or char.isascii():
+            continue
+        targets = {p["c"].lower() for p in pairs if len(p["c"]) == 1 and p["c"].isascii() and p["c"].isalnum()}
+        letters = sorted(t for t in targets if t.isalpha())
+        if letters:
+            # I, l and 1 are one class in UTS #39, whose prototype is "l".
+            table[char] = "l" if "l" in letters else letters[0]
+        elif targets:
+            table[char] = sorted(targets)[0]
+    return table
+
+
+def _fold_char(ch: str) -> str:
+    confusable = _confusable_to_ascii()
     out = []
     for c in unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", ch).casefold()):
-        if unicodedata.combining(c) or unicodedata.category(c) == "Cf":
+        if unicodedata.category(c).startswith("M") or _is_default_ignorable(c):
             continue
-        out.append(c)
+        out.append(c if c.isascii() else confusable.get(c, c))
     return "".join(out)
+
+
+class _FoldTable(dict[int, str]):
+    """`str.translate` table that folds a character the first time it is seen."""
+
+    MAX = 65536  # a text made of rare characters must not grow the table without bound
+
+    def __missing__(self, cp: int) -> str:
+        folded = _fold_char(chr(cp))
+        if len(self) < self.MAX:
+            self[cp] = folded
+        return folded
+
+
+_FOLD = _FoldTable({cp: chr(cp).lower() for cp in range(128)})
+
+
+def normalize(text: str) -> str:
+    """The folded text: NFKC, casefold, no marks, no invisibles, confusables as Latin letters."""
+    if text.isascii():
+        return text.lower()
+    return text.translate(_FOLD)
 
 
 def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
     """The folded text and, for each of its characters, the index of the source character."""
+    if text.isascii():
+        return text.lower(), list(range(len(text)))
     chars: list[str] = []
     offsets: list[int] = []
     for i, ch in enumerate(text):
-        for c in _fold(ch):
+        for c in _FOLD[ord(ch)]:
             chars.append(c)
             offsets.append(i)
     return "".join(chars), offsets
 
 
-def normalize(text: str) -> str:
-    return normalize_with_offsets(text)[0]
+# Leetspeak: the character -> the letters it may stand for.
+_LEET = {
+    "0": "o",
+    "1": "il",
+    "3": "e",
+    "4": "a",
+    "5": "s",
+    "7": "t",
+    "8": "b",
+    "9": "g",
+    "@": "a",
+    "$": "s",
+    "!": "i",
+    "|": "l",
+    "+": "t",
+}
+_STANDS_FOR: dict[str, set[str]] = {}
+for _sym, _letters in _LEET.items():
+    for _letter in _letters:
+        _STANDS_FOR.setdefault(_letter, {_letter}).add(_sym)
+
+# Characters that separate the letters of an evasion ("s.p.a.m") or the words of a phrase.
+_SEPARATORS = " \t\n\r\f\v.,;:\\-_*~/'\"`^=·•‧"
+_SEP = "[" + re.escape(_SEPARATORS) + "]"
+_NON_SEP = "[^" + re.escape(_SEPARATORS) + "]"
+# A run of two or more one-character tokens separated by separators: "s p a m", "s.p.a.m".
+_SINGLES = re.compile(rf"(?<!{_NON_SEP}){_NON_SEP}(?:{_SEP}+{_NON_SEP}(?!{_NON_SEP}))+")
+# Between the words of a phrase: anything but a letter, a digit or a leet symbol.
+_PHRASE_GAP = r"(?:[^\w" + re.escape("".join(_LEET)) + r"]|_)+"
+# A term starts and ends a word: no letter or digit (of any script) touches it.
+_WORD_START = r"(?<![^\W_])"
+_WORD_END = r"(?![^\W_])"
+
+_Token = tuple[frozenset[str], int] | None  # (letters, times written) or a gap between words
+
+
+def _tokens(term: str) -> tuple[_Token, ...]:
+    """The folded term as letter classes with their repeat counts; None between words."""
+    tokens: list[_Token] = []
+    for ch in normalize(term):
+        if ch in _LEET:
+            letters = frozenset(_LEET[ch])
+        elif ch.isalnum():
+            letters = frozenset(ch)
+        else:
+            if tokens and tokens[-1] is not None:
+                tokens.append(None)
+            continue
+        last = tokens[-1] if tokens else None
+        if last is not None and last[0] == letters:
+            tokens[-1] = (letters, last[1] + 1)
+        else:
+            tokens.append((letters, 1))
+    while tokens and tokens[-1] is None:
+        tokens.pop()
+    return tuple(tokens)
+
+
+def _token_pattern(token: _Token) -> str:
+    if token is None:
+        return _PHRASE_GAP
+    letters, times = token
+    chars = set().union(*(_STANDS_FOR.get(letter, {letter}) for letter in letters))
+    cls = "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
+    return f"{cls}+" if times == 1 else f"{cls}{{{times},}}"
+
+
+@dataclass
+class _Node:
+    children: dict[_Token, _Node]
+    group: str | None = None
+
+
+def _compile(terms: Iterable[tuple[_Token, ...]]) -> tuple[re.Pattern[str] | None, list[tuple[_Token, ...]]]:
+    """One pattern for all the terms (a trie: shared prefixes are tried once); group tN ends term N."""
+    root = _Node({})
+    order: list[tuple[_Token, ...]] = []
+    for tokens in terms:
+        node = root
+        for token in tokens:
+            node = node.children.setdefault(token, _Node({}))
+        if node.group is None:
+            node.group = f"t{len(order)}"
+            order.append(tokens)
+    if not order:
+        return None, order
+
+    def render(node: _Node) -> str:
+        alternatives = [_token_pattern(token) + render(child) for token, child in node.children.items()]
+        if node.group is not None:
+            # Last, so a longer term (a phrase that starts with this one) wins.
+            alternatives.append(f"{_WORD_END}(?P<{node.group}>)")
+        return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+
+    return re.compile(_WORD_START + render(root)), order
 
 
 class Matcher:
-    """Compiled blocked terms; rebuilt when the rules change."""
+    """Compiled blocked terms; rebuilt when the rules change.
 
-    def __init__(self, terms: Iterable[tuple[str, str]]) -> None:
-        self._terms: dict[str, list[tuple[str, str]]] = {}
+    `terms` are (key, term) pairs; several keys may share a term, and each gets its hit. A term
+    that folds to nothing (only invisible characters or punctuation) is ignored. `allow` adds
+    words that never hit to the built-in ones.
+    """
+
+    def __init__(self, terms: Iterable[tuple[str, str]], allow: Iterable[str] = ()) -> None:
+        by_tokens: dict[tuple[_Token, ...], list[tuple[str, str]]] = {}
         for key, term in terms:
-            folded = " ".join(normalize(term).split())
-            if folded:
-                self._terms.setdefault(folded, []).append((key, term))
-        if self._terms:
-            alternatives = "|".join(re.escape(t) for t in sorted(self._terms, key=len, reverse=True))
-            self._pattern: re.Pattern[str] | None = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
-        else:
-            self._pattern = None
+            tokens = _tokens(term)
+            if tokens:
+                by_tokens.setdefault(tokens, []).append((key, term))
+        self._pattern, order = _compile(by_tokens)
+        self._keys = {f"t{i}": by_tokens[tokens] for i, tokens in enumerate(order)}
+        allowed = {t for t in (_tokens(word) for word in (*BUILTIN_ALLOW, *allow)) if t}
+        self._allow, _ = _compile(allowed)
 
     def __bool__(self) -> bool:
         return self._pattern is not None
 
     def find(self, text: str) -> list[Hit]:
+        """Every hit in `text`, in order; spans index the original text."""
         if self._pattern is None or not text:
             return []
-        folded, offsets = normalize_with_offsets(text)
-        hits = []
+        folded = normalize(text)
+        found: list[tuple[int, int, str, str]] = []
         for m in self._pattern.finditer(folded):
-            start, end = offsets[m.start()], offsets[m.end() - 1] + 1
-            for key, term in self._terms[m.group(0)]:
+            found.append((m.start(), m.end(), m.group(), m.lastgroup or ""))
+        for run in _SINGLES.finditer(folded):
+            # The run's letters without their separators, and where each one sits in `folded`.
+            at = [i for i in range(run.start(), run.end()) if folded[i] not in _SEPARATORS]
+            joined = "".join(folded[i] for i in at)
+            for m in self._pattern.finditer(joined):
+                found.append((at[m.start()], at[m.end() - 1] + 1, m.group(), m.lastgroup or ""))
+        if not found:
+            return []
+        offsets = None if len(folded) == len(text) and text.isascii() else normalize_with_offsets(text)[1]
+        hits: list[Hit] = []
+        seen: set[tuple[str, int, int]] = set()
+        for fstart, fend, normalized, group in sorted(found):
+            if self._allow is not None and self._allow.fullmatch(normalized):
+                continue
+            start, end = self._span(offsets, fstart, fend, len(text))
+            for key, term in self._keys[group]:
+                if (key, start, end) in seen:
+                    continue
+                seen.add((key, start, end))
                 hits.append(
-                    Hit(key=key, term=term, start=start, end=end, matched=text[start:end], normalized=m.group(0))
+                    Hit(key=key, term=term, start=start, end=end, matched=text[start:end], normalized=normalized)
                 )
         return hits
+
+    @staticmethod
+    def _span(offsets: list[int] | None, fstart: int, fend: int, length: int) -> tuple[int, int]:
+        """The span in the original text; it takes in marks and invisibles right after the hit."""
+        if offsets is None:
+            return fstart, fend
+        start = offsets[fstart]
+        if fend == len(offsets):
+            return start, length
+        if offsets[fend] > offsets[fend - 1]:
+            return start, offsets[fend]
+        return start, offsets[fend - 1] + 1
