@@ -29,6 +29,7 @@ character that is confusable with one ASCII letter or digit folds to that letter
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -160,12 +161,13 @@ for _sym, _letters in _LEET.items():
     for _letter in _letters:
         _STANDS_FOR.setdefault(_letter, {_letter}).add(_sym)
 
-# Characters that separate the letters of an evasion ("s.p.a.m") or the words of a phrase.
-_SEPARATORS = " \t\n\r\f\v.,;:\\-_*~/'\"`^=·•‧"
+# Characters that separate the letters of an evasion ("s.p.a.m") or the words of a phrase:
+# white space and punctuation, but not the leet symbols, which stand for letters.
+_SEPARATORS = "".join(sorted(set(string.whitespace + string.punctuation + "·•‧") - set(_LEET)))
 _SEP = "[" + re.escape(_SEPARATORS) + "]"
 _NON_SEP = "[^" + re.escape(_SEPARATORS) + "]"
-# A run of two or more one-character tokens separated by separators: "s p a m", "s.p.a.m".
-_SINGLES = re.compile(rf"(?<!{_NON_SEP}){_NON_SEP}(?:{_SEP}+{_NON_SEP}(?!{_NON_SEP}))+")
+# A run of two or more one-character tokens separated by separators: "s p a m", "s.p.a.m!".
+_SINGLES = re.compile(rf"(?<!{_NON_SEP}){_NON_SEP}(?:{_SEP}+{_NON_SEP}(?!{_NON_SEP}))*{_SEP}+{_NON_SEP}(?![^\W_])")
 # Between the words of a phrase: anything but a letter, a digit or a leet symbol.
 _PHRASE_GAP = r"(?:[^\w" + re.escape("".join(_LEET)) + r"]|_)+"
 # A term starts and ends a word: no letter or digit (of any script) touches it.
@@ -212,8 +214,14 @@ class _Node:
     group: str | None = None
 
 
-def _compile(terms: Iterable[tuple[_Token, ...]]) -> tuple[re.Pattern[str] | None, list[tuple[_Token, ...]]]:
-    """One pattern for all the terms (a trie: shared prefixes are tried once); group tN ends term N."""
+def _compile(
+    terms: Iterable[tuple[_Token, ...]], *, whole_words: bool = True
+) -> tuple[re.Pattern[str] | None, list[tuple[_Token, ...]]]:
+    """One pattern for all the terms (a trie: shared prefixes are tried once); group tN ends term N.
+
+    Without `whole_words` a term may start and end anywhere: for runs of single letters whose
+    separators were removed, where every letter was a word of its own.
+    """
     root = _Node({})
     order: list[tuple[_Token, ...]] = []
     for tokens in terms:
@@ -230,10 +238,10 @@ def _compile(terms: Iterable[tuple[_Token, ...]]) -> tuple[re.Pattern[str] | Non
         alternatives = [_token_pattern(token) + render(child) for token, child in node.children.items()]
         if node.group is not None:
             # Last, so a longer term (a phrase that starts with this one) wins.
-            alternatives.append(f"{_WORD_END}(?P<{node.group}>)")
+            alternatives.append(f"{_WORD_END if whole_words else ''}(?P<{node.group}>)")
         return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
 
-    return re.compile(_WORD_START + render(root)), order
+    return re.compile((_WORD_START if whole_words else "") + render(root)), order
 
 
 class Matcher:
@@ -251,6 +259,7 @@ class Matcher:
             if tokens:
                 by_tokens.setdefault(tokens, []).append((key, term))
         self._pattern, order = _compile(by_tokens)
+        self._loose, _ = _compile(order, whole_words=False)
         self._keys = {f"t{i}": by_tokens[tokens] for i, tokens in enumerate(order)}
         allowed = {t for t in (_tokens(word) for word in (*BUILTIN_ALLOW, *allow)) if t}
         self._allow, _ = _compile(allowed)
@@ -260,7 +269,7 @@ class Matcher:
 
     def find(self, text: str) -> list[Hit]:
         """Every hit in `text`, in order; spans index the original text."""
-        if self._pattern is None or not text:
+        if self._pattern is None or self._loose is None or not text:
             return []
         folded = normalize(text)
         found: list[tuple[int, int, str, str]] = []
@@ -270,7 +279,7 @@ class Matcher:
             # The run's letters without their separators, and where each one sits in `folded`.
             at = [i for i in range(run.start(), run.end()) if folded[i] not in _SEPARATORS]
             joined = "".join(folded[i] for i in at)
-            for m in self._pattern.finditer(joined):
+            for m in self._loose.finditer(joined):
                 found.append((at[m.start()], at[m.end() - 1] + 1, m.group(), m.lastgroup or ""))
         if not found:
             return []
