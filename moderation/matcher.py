@@ -76,22 +76,51 @@ def _is_default_ignorable(ch: str) -> bool:
     return any(low <= cp <= high for low, high in _DEFAULT_IGNORABLE)
 
 
+def _small_capital(ch: str) -> str | None:
+    """The letter a Latin small capital (or kra, a small capital K) stands for."""
+    name = unicodedata.name(ch, "")
+    if name == "LATIN SMALL LETTER KRA":
+        return "k"
+    if name.startswith("LATIN LETTER SMALL CAPITAL ") and len(name) == len("LATIN LETTER SMALL CAPITAL X"):
+        return name[-1].lower()
+    return None
+
+
 @cache
 def _confusable_to_ascii() -> dict[str, str]:
-    """Non-ASCII character -> the ASCII letter or digit it is confusable with (UTS #39 data)."""
+    """Non-ASCII character -> the ASCII letter or digit it is confusable with (UTS #39 data).
+
+    UTS #39 gives Cyrillic and Greek letters that look like small capitals (к, κ, м, т, н, в)
+    the small capital as prototype, not the Latin letter; in a caption they read as that letter,
+    so a small capital (and what is confusable with one) folds to its letter too.
+    """
     from confusable_homoglyphs import confusables  # type: ignore[import-untyped]  # ships no types
 
-    table: dict[str, str] = {}
-    for char, pairs in confusables.confusables_data.items():
-        if len(char) != 1 or char.isascii():
-            continue
-        targets = {p["c"].lower() for p in pairs if len(p["c"]) == 1 and p["c"].isascii() and p["c"].isalnum()}
+    data: dict[str, list[dict[str, str]]] = confusables.confusables_data
+
+    def neighbours(char: str) -> list[str]:
+        return [p["c"] for p in data.get(char, ()) if len(p["c"]) == 1]
+
+    def latin(chars: list[str]) -> str | None:
+        targets = {c.lower() for c in chars if c.isascii() and c.isalnum()}
         letters = sorted(t for t in targets if t.isalpha())
         if letters:
             # I, l and 1 are one class in UTS #39, whose prototype is "l".
-            table[char] = "l" if "l" in letters else letters[0]
-        elif targets:
-            table[char] = sorted(targets)[0]
+            return "l" if "l" in letters else letters[0]
+        if targets:
+            return sorted(targets)[0]
+        small = sorted({s for s in map(_small_capital, chars) if s})
+        return small[0] if small else None
+
+    table: dict[str, str] = {}
+    for char in data:
+        if len(char) != 1 or char.isascii():
+            continue
+        near = [char, *neighbours(char)]
+        # The table lists pairs, not classes: one more step reaches "м" -> "ʍ" -> "ᴍ".
+        letter = latin(near) or latin([c for n in near[1:] for c in neighbours(n)])
+        if letter:
+            table[char] = letter
     return table
 
 

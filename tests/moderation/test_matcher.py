@@ -54,8 +54,15 @@ def test_look_alike_letters_from_other_scripts(matcher: Matcher, text: str) -> N
     assert keys(matcher, text) == ["r1"]
 
 
-def test_a_letter_with_no_latin_look_alike_stays_itself(matcher: Matcher) -> None:
-    assert keys(matcher, "\u0455\u0440\u0430\u043c") == []  # Cyrillic small em is not "m"
+def test_a_letter_with_no_latin_look_alike_stays_itself() -> None:
+    matcher = Matcher([("k", "zhu")])
+    assert keys(matcher, "\u0436u") == []  # Cyrillic zhe is not "zh"
+    assert normalize("\u0436\u03bb") == "\u0436\u03bb"
+
+
+def test_letters_that_look_like_small_capitals_read_as_their_letter(matcher: Matcher) -> None:
+    assert keys(matcher, "\u0455\u0440\u0430\u043c") == ["r1"]  # Cyrillic em, via small capital M
+    assert keys(matcher, "\u03bai\u029f\u029f") == ["r6"]  # Greek kappa, small capital L
 
 
 def test_cyrillic_and_greek_vowels_fold_to_latin() -> None:
