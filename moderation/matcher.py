@@ -169,10 +169,14 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
     return "".join(chars), offsets
 
 
-# Leetspeak: the character -> the letters it may stand for.
+# Leetspeak: the character -> the letter it stands for. Each stands for ONE letter, so the letter
+# classes of the pattern never overlap and every run can be matched possessively (no
+# backtracking: a long run of look-alike characters costs linear time, not exponential). "1" is
+# both "i" and "l": the text is searched once with "1" read as "i" and once as "l" (the same
+# length, so the spans hold), and a term written with "1" is compiled both ways.
+_ONE = ("i", "l")
 _LEET = {
     "0": "o",
-    "1": "il",
     "3": "e",
     "4": "a",
     "5": "s",
@@ -186,9 +190,8 @@ _LEET = {
     "+": "t",
 }
 _STANDS_FOR: dict[str, set[str]] = {}
-for _sym, _letters in _LEET.items():
-    for _letter in _letters:
-        _STANDS_FOR.setdefault(_letter, {_letter}).add(_sym)
+for _sym, _letter in _LEET.items():
+    _STANDS_FOR.setdefault(_letter, {_letter}).add(_sym)
 
 # Characters that separate the letters of an evasion ("s.p.a.m") or the words of a phrase:
 # white space and punctuation, but not the leet symbols, which stand for letters.
@@ -206,10 +209,20 @@ _WORD_END = r"(?![^\W_])"
 _Token = tuple[frozenset[str], int] | None  # (letters, times written) or a gap between words
 
 
-def _tokens(term: str) -> tuple[_Token, ...]:
-    """The folded term as letter classes with their repeat counts; None between words."""
+def _readings(text: str) -> list[str]:
+    """The folded text as searched: "1" read as "i", and as "l"."""
+    return [text.replace("1", one) for one in _ONE] if "1" in text else [text]
+
+
+def _term_tokens(term: str) -> set[tuple[_Token, ...]]:
+    """Each reading of the term as tokens (none when it folds to nothing)."""
+    return {tokens for reading in _readings(normalize(term)) if (tokens := _tokens(reading))}
+
+
+def _tokens(folded: str) -> tuple[_Token, ...]:
+    """A folded term as letter classes with their repeat counts; None between words."""
     tokens: list[_Token] = []
-    for ch in normalize(term):
+    for ch in folded:
         if ch in _LEET:
             letters = frozenset(_LEET[ch])
         elif ch.isalnum():
@@ -228,13 +241,27 @@ def _tokens(term: str) -> tuple[_Token, ...]:
     return tuple(tokens)
 
 
-def _token_pattern(token: _Token) -> str:
+def _chars(token: _Token) -> frozenset[str]:
+    """The characters a letter token matches in folded text (none for a gap between words)."""
     if token is None:
-        return _PHRASE_GAP
-    letters, times = token
-    chars = set().union(*(_STANDS_FOR.get(letter, {letter}) for letter in letters))
-    cls = "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
-    return f"{cls}+" if times == 1 else f"{cls}{{{times},}}"
+        return frozenset()
+    return frozenset().union(*(_STANDS_FOR.get(letter, {letter}) for letter in token[0]))
+
+
+def _token_pattern(token: _Token, *, first: bool, possessive: bool) -> str:
+    """A token's regular expression.
+
+    Possessive (no backtracking into a run of letters) when no token that may follow shares a
+    character with it; and a term never starts right after a character its first letter could
+    be, so a long run ("$5$5...", "aaaa...") is tried once, not from each of its characters.
+    """
+    plus = "+" if possessive else ""
+    if token is None:
+        return f"{_PHRASE_GAP}{plus}"
+    cls = "[" + "".join(re.escape(c) for c in sorted(_chars(token))) + "]"
+    guard = f"(?<!{cls})" if first else ""
+    times = token[1]
+    return f"{guard}{cls}+{plus}" if times == 1 else f"{guard}{cls}{{{times},}}{plus}"
 
 
 @dataclass
@@ -263,14 +290,18 @@ def _compile(
     if not order:
         return None, order
 
-    def render(node: _Node) -> str:
-        alternatives = [_token_pattern(token) + render(child) for token, child in node.children.items()]
+    def render(node: _Node, *, first: bool = False) -> str:
+        alternatives = []
+        for token, child in node.children.items():
+            chars = _chars(token)
+            possessive = not any(chars & _chars(after) for after in child.children)
+            alternatives.append(_token_pattern(token, first=first, possessive=possessive) + render(child))
         if node.group is not None:
             # Last, so a longer term (a phrase that starts with this one) wins.
             alternatives.append(f"{_WORD_END if whole_words else ''}(?P<{node.group}>)")
         return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
 
-    return re.compile((_WORD_START if whole_words else "") + render(root)), order
+    return re.compile((_WORD_START if whole_words else "") + render(root, first=True)), order
 
 
 class Matcher:
@@ -282,15 +313,15 @@ class Matcher:
     """
 
     def __init__(self, terms: Iterable[tuple[str, str]], allow: Iterable[str] = ()) -> None:
+        _confusable_to_ascii()  # load the data now rather than on the first non-ASCII text
         by_tokens: dict[tuple[_Token, ...], list[tuple[str, str]]] = {}
         for key, term in terms:
-            tokens = _tokens(term)
-            if tokens:
+            for tokens in _term_tokens(term):
                 by_tokens.setdefault(tokens, []).append((key, term))
         self._pattern, order = _compile(by_tokens)
         self._loose, _ = _compile(order, whole_words=False)
         self._keys = {f"t{i}": by_tokens[tokens] for i, tokens in enumerate(order)}
-        allowed = {t for t in (_tokens(word) for word in (*BUILTIN_ALLOW, *allow)) if t}
+        allowed = {tokens for word in (*BUILTIN_ALLOW, *allow) for tokens in _term_tokens(word)}
         self._allow, _ = _compile(allowed)
 
     def __bool__(self) -> bool:
@@ -301,22 +332,25 @@ class Matcher:
         if self._pattern is None or self._loose is None or not text:
             return []
         folded = normalize(text)
-        found: list[tuple[int, int, str, str]] = []
-        for m in self._pattern.finditer(folded):
-            found.append((m.start(), m.end(), m.group(), m.lastgroup or ""))
-        for run in _SINGLES.finditer(folded):
-            # The run's letters without their separators, and where each one sits in `folded`.
-            at = [i for i in range(run.start(), run.end()) if folded[i] not in _SEPARATORS]
-            joined = "".join(folded[i] for i in at)
-            for m in self._loose.finditer(joined):
-                found.append((at[m.start()], at[m.end() - 1] + 1, m.group(), m.lastgroup or ""))
+        # (start, end) in `folded`, the reading that matched, the folded text there, the term's group.
+        found: list[tuple[int, int, str, str, str]] = []
+        for reading in _readings(folded):
+            for m in self._pattern.finditer(reading):
+                found.append((m.start(), m.end(), m.group(), folded[m.start() : m.end()], m.lastgroup or ""))
+            for run in _SINGLES.finditer(reading):
+                # The run's letters without their separators, and where each one sits in `folded`.
+                at = [i for i in range(run.start(), run.end()) if reading[i] not in _SEPARATORS]
+                joined = "".join(reading[i] for i in at)
+                for m in self._loose.finditer(joined):
+                    letters = "".join(folded[i] for i in at[m.start() : m.end()])
+                    found.append((at[m.start()], at[m.end() - 1] + 1, m.group(), letters, m.lastgroup or ""))
         if not found:
             return []
         offsets = None if len(folded) == len(text) and text.isascii() else normalize_with_offsets(text)[1]
         hits: list[Hit] = []
         seen: set[tuple[str, int, int]] = set()
-        for fstart, fend, normalized, group in sorted(found):
-            if self._allow is not None and self._allow.fullmatch(normalized):
+        for fstart, fend, reading, normalized, group in sorted(found):
+            if self._allow is not None and self._allow.fullmatch(reading):
                 continue
             start, end = self._span(offsets, fstart, fend, len(text))
             for key, term in self._keys[group]:

@@ -1,3 +1,5 @@
+import time
+
 import pytest
 
 from moderation.matcher import Hit, Matcher, normalize
@@ -202,3 +204,19 @@ def test_spaced_out_terms_are_found_inside_a_longer_run_of_single_letters() -> N
 def test_single_letter_words_in_a_sentence_do_not_glue_into_a_term() -> None:
     matcher = Matcher([("k", "spam"), ("a", "ass")])
     assert keys(matcher, "I am a b c fan, a sister of Sam") == []
+
+
+def test_long_runs_of_look_alike_characters_take_linear_time() -> None:
+    matcher = Matcher([*TERMS, ("r7", "lilili"), ("r8", "illicit"), ("r9", "s1lly")])
+    texts = ["k" + "1" * 2200, "k " + "1 " * 1100, "$5" * 1100, "s." * 1100, "a " * 1100, "i!1|" * 550]
+    started = time.perf_counter()
+    for text in texts:
+        assert matcher.find(text) == []
+    assert time.perf_counter() - started < 1.0
+
+
+def test_one_may_stand_for_i_and_l_in_a_term_too() -> None:
+    matcher = Matcher([("k", "s1lly")])
+    assert keys(matcher, "silly") == ["k"]
+    assert keys(matcher, "sllly") == ["k"]
+    assert keys(matcher, "s1lly") == ["k"]
