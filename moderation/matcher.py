@@ -202,8 +202,8 @@ _NON_SEP = "[^" + re.escape(_SEPARATORS) + "]"
 _SINGLES = re.compile(rf"(?<!{_NON_SEP}){_NON_SEP}(?:{_SEP}+{_NON_SEP}(?!{_NON_SEP}))*{_SEP}+{_NON_SEP}(?![^\W_])")
 # Between the words of a phrase: anything but a letter, a digit or a leet symbol.
 _PHRASE_GAP = r"(?:[^\w" + re.escape("".join(_LEET)) + r"]|_)+"
-# A term starts and ends a word: no letter or digit (of any script) touches it.
-_WORD_START = r"(?<![^\W_])"
+# A term ends a word: no letter or digit (of any script) follows it (`_token_pattern` checks
+# the start).
 _WORD_END = r"(?![^\W_])"
 
 _Token = tuple[frozenset[str], int] | None  # (letters, times written) or a gap between words
@@ -248,20 +248,25 @@ def _chars(token: _Token) -> frozenset[str]:
     return frozenset().union(*(_STANDS_FOR.get(letter, {letter}) for letter in token[0]))
 
 
-def _token_pattern(token: _Token, *, first: bool, possessive: bool) -> str:
+def _token_pattern(token: _Token, *, first: bool, whole_words: bool, possessive: bool) -> str:
     """A token's regular expression.
 
     Possessive (no backtracking into a run of letters) when no token that may follow shares a
-    character with it; and a term never starts right after a character its first letter could
-    be, so a long run ("$5$5...", "aaaa...") is tried once, not from each of its characters.
+    character with it. The first token of a term starts with its class, which lets the regular
+    expression engine skip the alternatives of other letters at once, and checks behind that
+    first character that the term starts a word and does not start inside a run of its own first
+    letter: a long run ("$5$5...", "aaaa...") is tried once, not from each of its characters.
     """
     plus = "+" if possessive else ""
     if token is None:
         return f"{_PHRASE_GAP}{plus}"
     cls = "[" + "".join(re.escape(c) for c in sorted(_chars(token))) + "]"
-    guard = f"(?<!{cls})" if first else ""
     times = token[1]
-    return f"{guard}{cls}+{plus}" if times == 1 else f"{guard}{cls}{{{times},}}{plus}"
+    if not first:
+        return f"{cls}+{plus}" if times == 1 else f"{cls}{{{times},}}{plus}"
+    starts = f"(?<!{cls}{cls})" + (f"(?<![^\\W_]{cls})" if whole_words else "")
+    rest = f"{cls}*{plus}" if times == 1 else f"{cls}{{{times - 1},}}{plus}"
+    return f"{cls}{starts}{rest}"
 
 
 @dataclass
@@ -295,13 +300,14 @@ def _compile(
         for token, child in node.children.items():
             chars = _chars(token)
             possessive = not any(chars & _chars(after) for after in child.children)
-            alternatives.append(_token_pattern(token, first=first, possessive=possessive) + render(child))
+            pattern = _token_pattern(token, first=first, whole_words=whole_words, possessive=possessive)
+            alternatives.append(pattern + render(child))
         if node.group is not None:
             # Last, so a longer term (a phrase that starts with this one) wins.
             alternatives.append(f"{_WORD_END if whole_words else ''}(?P<{node.group}>)")
         return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
 
-    return re.compile((_WORD_START if whole_words else "") + render(root, first=True)), order
+    return re.compile(render(root, first=True)), order
 
 
 class Matcher:
