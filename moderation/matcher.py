@@ -16,8 +16,8 @@ The compiled pattern then absorbs the rest: leetspeak (each letter is a class: "
 text is searched with "1" read as "i" and again as "l"), repeated letters (a letter written n
 times in the term matches n or more times), and separators between SINGLE letters ("s.p.a.m",
 "s p a m", "s_p_a_m": a run of one-character tokens is also matched without its separators). A
-term hits only as a whole word of the folded text, so "Scunthorpe", "assessment" and "classic"
-never hit "cunt" or "ass"; the words of a phrase term match across any run of separators and
+term hits only as a whole word of the folded text, so "assessment", "classic" and "title" never
+hit "ass" or "tit"; the words of a phrase term match across any run of separators and
 spaces. Words on the allow-list (the built-in ones in `moderation.matcher_allow` plus the
 caller's) never hit. Runs of letters are matched possessively, so the time stays linear in the
 text's length whatever it holds.

@@ -122,7 +122,7 @@ def test_separators_between_single_letters(matcher: Matcher, text: str) -> None:
     ],
 )
 def test_innocent_words_containing_a_term_never_hit(text: str) -> None:
-    matcher = Matcher([*TERMS, ("r7", "cunt"), ("r8", "rape")])
+    matcher = Matcher([*TERMS, ("r7", "thor"), ("r8", "ape")])
     assert keys(matcher, text) == []
 
 
