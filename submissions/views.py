@@ -17,6 +17,8 @@ from campaigns.selectors import campaign_for_viewer
 from config.errors import DomainError
 from submissions import selectors, services
 from submissions.forms import EntryForm
+from submissions.models import Entry
+from submissions.signals import entries_listed
 from submissions.storage import name_from_private_token, private_storage
 
 
@@ -61,6 +63,12 @@ def my_entries(request: AuthenticatedHttpRequest) -> HttpResponse:
         {"entry": e, "renditions": selectors.rendition_urls(e), "rejection": selectors.rejection_of(e)}
         for e in selectors.entries_of_author(user=request.user)
     ]
+    # What the apps above add to each row (an appeal, …): see submissions.signals.entries_listed.
+    for _receiver, extras in entries_listed.send(
+        sender=Entry, entries=[item["entry"] for item in entries], user=request.user
+    ):
+        for item in entries:
+            item.update((extras or {}).get(item["entry"].pk, {}))
     return render(request, "submissions/my_entries.html", {"entries": entries})
 
 
