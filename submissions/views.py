@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -59,16 +60,21 @@ def entry_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def my_entries(request: AuthenticatedHttpRequest) -> HttpResponse:
-    entries = [
-        {"entry": e, "renditions": selectors.rendition_urls(e), "rejection": selectors.rejection_of(e)}
-        for e in selectors.entries_of_author(user=request.user)
-    ]
+    mine = list(selectors.entries_of_author(user=request.user))
     # What the apps above add to each row (an appeal, …): see submissions.signals.entries_listed.
-    for _receiver, extras in entries_listed.send(
-        sender=Entry, entries=[item["entry"] for item in entries], user=request.user
-    ):
-        for item in entries:
-            item.update((extras or {}).get(item["entry"].pk, {}))
+    added: dict[Any, dict[str, Any]] = {}
+    for _receiver, extras in entries_listed.send(sender=Entry, entries=mine, user=request.user):
+        for entry_id, values in (extras or {}).items():
+            added.setdefault(entry_id, {}).update(values)
+    entries = [
+        {
+            "entry": e,
+            "renditions": selectors.rendition_urls(e),
+            "rejection": selectors.rejection_of(e),
+            **added.get(e.pk, {}),
+        }
+        for e in mine
+    ]
     return render(request, "submissions/my_entries.html", {"entries": entries})
 
 
