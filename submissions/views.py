@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -64,7 +64,7 @@ def my_entries(request: AuthenticatedHttpRequest) -> HttpResponse:
     # What the apps above add to each row (an appeal, …): see submissions.signals.entries_listed.
     added: dict[Any, dict[str, Any]] = {}
     for _receiver, extras in entries_listed.send(sender=Entry, entries=mine, user=request.user):
-        for entry_id, values in (extras or {}).items():
+        for entry_id, values in cast("dict[Any, dict[str, Any]]", extras or {}).items():
             added.setdefault(entry_id, {}).update(values)
     entries = [
         {
