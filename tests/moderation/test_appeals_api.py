@@ -103,3 +103,31 @@ def test_a_bad_decision_is_a_400_naming_the_field(
 def test_deciding_without_an_appeal_is_a_404(rejected: Entry, brand_admin: User, api: Any) -> None:
     body = {"outcome": "rejected", "reasons": "No"}
     assert api(brand_admin).post(url(rejected, "decision/"), body, format="json").status_code == 404
+
+
+def test_the_appeals_view_lists_open_appeals_oldest_first(
+    fan: User, campaign: Campaign, moderator: User, brand_admin: User, api: Any
+) -> None:
+    campaign.max_entries_per_fan = campaign.max_entries_per_fan_per_day = 10
+    campaign.save(update_fields=["max_entries_per_fan", "max_entries_per_fan_per_day"])
+    entries = []
+    for seed in (11, 12, 13):
+        entry = pending_entry(author=fan, campaign=campaign, seed=seed)
+        decide_now(actor=moderator, entry_id=entry.pk, action="reject", guideline_codes=["safe"], note="Risky")
+        entries.append(entry)
+    for entry in (entries[1], entries[0], entries[2]):
+        api(fan).post(url(entry), {"text": f"Appeal {entry.pk}"}, format="json")
+    body = {"outcome": "rejected", "reasons": "No"}
+    api(brand_admin).post(url(entries[2], "decision/"), body, format="json")  # decided: leaves the view
+
+    listed = api(moderator).get("/api/v1/brands/northern-lights/entries/?view=appeals").json()["results"]
+    assert [e["id"] for e in listed] == [str(entries[1].pk), str(entries[0].pk)]
+    appeal = listed[0]["appeal"]
+    assert appeal["text"] == f"Appeal {entries[1].pk}"
+    assert appeal["contested_by"] == moderator.email
+    assert appeal["decision"] == {"action": "reject", "guidelines": ["safe"], "note": "Risky"}
+    assert appeal["can_decide"] is False  # the moderator who rejected it
+    by_admin = api(brand_admin).get("/api/v1/brands/northern-lights/entries/?view=appeals").json()["results"]
+    assert by_admin[0]["appeal"]["can_decide"] is True
+    counts = api(moderator).get("/api/v1/brands/northern-lights/views/").json()
+    assert counts["appeals"] == 2
