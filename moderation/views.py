@@ -232,7 +232,12 @@ def _queue_page(
         "counts": counts,
         "views": [
             {"name": name, "label": label, "key": name[0], "count": counts[name]}
-            for name, label in (("pending", _("Pending")), ("flagged", _("Flagged")), ("done", _("Done")))
+            for name, label in (
+                ("pending", _("Pending")),
+                ("flagged", _("Flagged")),
+                ("done", _("Done")),
+                ("appeals", _("Appeals")),
+            )
         ],
         "campaigns": brand.campaigns.order_by("-opens_at"),
         "config": _queue_config(request, brand, filters, counts),
@@ -257,7 +262,7 @@ def queue(request: AuthenticatedHttpRequest, brand: str) -> HttpResponse:
         _set_skipped(request, brand_obj, [])
         return redirect("console-queue", brand=brand_obj.slug)
     filters = _queue_filters(request, brand_obj)
-    if filters["view"] == "done":
+    if filters["view"] in ("done", "appeals"):
         # A list the page's script loads; nothing is claimed for it.
         return _queue_page(request, brand_obj, entry=None)
     skipped = _skipped(request, brand_obj)

@@ -8,7 +8,7 @@ from django.test import Client
 from accounts.models import User
 from campaigns.models import Campaign
 from moderation.models import Appeal
-from moderation.services import appeal_decide
+from moderation.services import appeal_decide, appeal_file
 from submissions.models import Entry
 from tests.helpers import decide_now, pending_entry
 
@@ -59,3 +59,15 @@ def test_someone_elses_entry_is_a_404(rejected: Entry, other_fan: User, brand_ad
         assert logged_in(someone).get(f"/me/entries/{rejected.pk}/appeal/").status_code == 404
         assert logged_in(someone).post(f"/me/entries/{rejected.pk}/appeal/", {"text": "x"}).status_code == 404
     assert not Appeal.objects.exists()
+
+
+def test_the_console_shows_the_appeal_and_an_appeals_tab(rejected: Entry, fan: User, brand_admin: User) -> None:
+    appeal_file(actor=fan, entry_id=rejected.pk, text="It was choreographed")
+    client = logged_in(brand_admin)
+    page = client.get(f"/console/northern-lights/entries/{rejected.pk}/").content.decode()
+    assert "It was choreographed" in page
+    assert "Decide it in the Appeals view" in page
+    queue = client.get("/console/northern-lights/queue/?view=appeals")
+    assert queue.status_code == 200
+    assert queue.context["entry"] is None  # a list the script loads: nothing is claimed
+    assert {"name": "appeals", "label": "Appeals", "key": "a", "count": 1} in queue.context["views"]
