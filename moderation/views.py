@@ -158,7 +158,7 @@ def _campaign_form_page(request: AuthenticatedHttpRequest, brand: Brand, *, camp
 # One page (moderation/templates/moderation/console_queue.html and static/js/console/): the server
 # renders the first entry and a JSON config block; with JavaScript the page claims ahead and speaks
 # the JSON API (see i7 plan "API"); without it the decision form posts to `decide` below.
-QUEUE_VIEWS = ("pending", "flagged", "done")
+QUEUE_VIEWS = selectors.QUEUE_VIEWS
 QUEUE_KINDS = ("photo", "video")
 ZERO_UUID = uuid.UUID(int=0)
 
