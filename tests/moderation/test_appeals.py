@@ -233,3 +233,35 @@ def test_a_removal_email_carries_the_statement_of_reasons(removed: Entry) -> Non
     assert "No automated means decided this" in message.body
     assert f"D-{decision.pk}" in message.body
     assert f"/me/entries/{removed.pk}/appeal/" in message.body
+
+
+def test_the_overturn_rate_counts_upheld_appeals_per_contested_moderator(
+    fan: User, campaign: Campaign, moderator: User, brand_admin: User, client: Any
+) -> None:
+    from moderation.stats import moderator_stats, period_for
+
+    campaign.max_entries_per_fan = campaign.max_entries_per_fan_per_day = 10
+    campaign.save(update_fields=["max_entries_per_fan", "max_entries_per_fan_per_day"])
+    outcomes = ["upheld", "rejected", "rejected"]
+    for seed, outcome in enumerate(outcomes, start=20):
+        entry = pending_entry(author=fan, campaign=campaign, seed=seed)
+        decide_now(actor=moderator, entry_id=entry.pk, action="reject", guideline_codes=["safe"])
+        appeal_file(actor=fan, entry_id=entry.pk, text="Please")
+        appeal_decide(actor=brand_admin, entry_id=entry.pk, outcome=outcome, reasons="Looked again")
+    open_one = pending_entry(author=fan, campaign=campaign, seed=30)
+    decide_now(actor=moderator, entry_id=open_one.pk, action="reject", guideline_codes=["safe"])
+    appeal_file(actor=fan, entry_id=open_one.pk, text="Still open: not counted")
+    ruled = rule_rejected(fan=fan, campaign=campaign, seed=31)
+    appeal_file(actor=fan, entry_id=ruled.pk, text="A rule's: counted for no one")
+    appeal_decide(actor=brand_admin, entry_id=ruled.pk, outcome="upheld", reasons="Fine")
+
+    stats = moderator_stats(brand=campaign.brand, period=period_for(key="7d"))
+    figures = stats.of(moderator.pk)
+    assert figures is not None
+    assert (figures.overturned, figures.appealed) == (1, 3)
+    assert figures.overturn_rate == pytest.approx(1 / 3)
+    assert (stats.team.overturned, stats.team.appealed) == (1, 3)
+    client.force_login(brand_admin)
+    page = client.get(f"/console/{campaign.brand.slug}/moderators/").content.decode()
+    assert "Overturned on appeal" in page
+    assert "(1/3)" in page
