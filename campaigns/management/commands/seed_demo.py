@@ -85,9 +85,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo ready: campaign /c/movement-monday/"))
         self.stdout.write("Scheduled: /c/summer-stage/ (a preview for the brand's team until it opens; 404 for others)")
         self.stdout.write("A week of two moderators' work: /console/northern-lights/moderators/")
-        self.stdout.write(
-            "An open appeal against Mo's rejection, for Sam: /console/northern-lights/queue/?view=appeals"
-        )
+        self.stdout.write("An open appeal for Sam to decide: /console/northern-lights/queue/?view=appeals")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for email, _name, role in DEMO_USERS:
             self.stdout.write(f"  {email:32} {role or 'fan'}")
