@@ -23,8 +23,9 @@ from submissions.models import EntryState
 
 
 class AppealIn(serializers.Serializer[Any]):
-    # The length is checked by the service (after stripping), so its message names the limit.
-    text = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    text = serializers.CharField(
+        max_length=services.APPEAL_TEXT_MAX, help_text="Why the decision should be looked at again."
+    )
 
 
 class AppealOut(serializers.Serializer[Appeal]):
