@@ -160,6 +160,13 @@ def appeal_decide(
                 _("You made the decision this appeal contests; another moderator must decide it."),
                 field="moderator",
             )
+        if outcome == AppealOutcome.UPHELD and entry.state not in (EntryState.REJECTED, EntryState.REMOVED):
+            # Re-opened or restored some other way meanwhile: nothing is left to restore.
+            raise Conflict(
+                _("This entry is %(state)s now; reject the appeal with your reasons instead.")
+                % {"state": entry.get_state_display().lower()},
+                field="entry",
+            )
         now = timezone.now()
         verb = "appeal.rejected"
         if outcome == AppealOutcome.UPHELD:

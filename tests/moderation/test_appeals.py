@@ -16,7 +16,7 @@ from activity.models import Activity
 from campaigns.models import Campaign
 from config.errors import Conflict, DomainError
 from moderation.models import Appeal, Decision, OutboxMail
-from moderation.services import appeal_decide, appeal_file, entry_remove
+from moderation.services import appeal_decide, appeal_file, entry_remove, entry_reverse
 from submissions.models import Entry, EntryState
 from submissions.services import entry_transition
 from tests.helpers import decide_now, pending_entry, uploaded_entry
@@ -265,3 +265,15 @@ def test_the_overturn_rate_counts_upheld_appeals_per_contested_moderator(
     page = client.get(f"/console/{campaign.brand.slug}/moderators/").content.decode()
     assert "Overturned on appeal" in page
     assert "(1/3)" in page
+
+
+def test_an_entry_reopened_meanwhile_cannot_be_restored_by_the_appeal(
+    rejected: Entry, fan: User, moderator: User, brand_admin: User
+) -> None:
+    appeal_file(actor=fan, entry_id=rejected.pk, text="Please")
+    entry_reverse(actor=moderator, entry_id=rejected.pk, action="reopen", reason="Second look")
+    with pytest.raises(Conflict) as refused:
+        appeal_decide(actor=brand_admin, entry_id=rejected.pk, outcome="upheld", reasons="Yes")
+    assert refused.value.field == "entry"
+    appeal = appeal_decide(actor=brand_admin, entry_id=rejected.pk, outcome="rejected", reasons="Re-opened already")
+    assert appeal.outcome == "rejected"
