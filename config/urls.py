@@ -13,6 +13,7 @@ from campaigns import api as campaigns_api
 from config.api import api_not_found, handler
 from config.schema_view import SchemaView
 from moderation import api as moderation_api
+from moderation import api_appeals
 from submissions import api as submissions_api
 from widget import api as widget_api
 from widget import views as widget_views
@@ -66,6 +67,12 @@ api_v1 = [
     path("brands/<slug:brand>/views/", moderation_api.BrandViewCounts.as_view(), name="api-brand-views"),
     path("decisions/<str:decision_id>/undo/", moderation_api.DecisionUndo.as_view(), name="api-decision-undo"),
     path("entries/<str:entry_id>/reversal/", moderation_api.EntryReversal.as_view(), name="api-entry-reversal"),
+    path("entries/<str:entry_id>/appeal/", api_appeals.EntryAppeal.as_view(), name="api-entry-appeal"),
+    path(
+        "entries/<str:entry_id>/appeal/decision/",
+        api_appeals.EntryAppealDecision.as_view(),
+        name="api-entry-appeal-decision",
+    ),
 ]
 
 urlpatterns = [
@@ -85,6 +92,7 @@ urlpatterns = [
     path("console/", include("moderation.urls")),
     path("console/", include("console.urls")),
     path("", include("accounts.urls")),
+    path("", include("moderation.public_urls")),
     path("", include("submissions.urls")),
     path("", include("campaigns.urls")),
 ]

@@ -28,6 +28,7 @@ KNOWN_VERBS = (
     "entry.refused",
     "entry.original_opened",
     "bulk.decided",
+    "appeal.",
     "claim.taken_over",
     "shortlist.",
     "feature.published",

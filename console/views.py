@@ -24,6 +24,7 @@ from accounts.permissions import AuthenticatedHttpRequest, brand_for_member, mem
 from activity.models import Activity
 from activity.selectors import activity_of_brand, activity_of_entry
 from console.forms import KNOWN_VERBS, ActivityFilterForm
+from moderation.models import Appeal
 from submissions.models import Entry
 from submissions.selectors import rendition_urls
 
@@ -97,5 +98,6 @@ def entry(request: AuthenticatedHttpRequest, brand: str, entry_id: uuid.UUID) ->
         "timeline": [_row(r) for r in activity_of_entry(entry_id=entry_obj.pk)],
         "can_moderate": brand_obj.pk in member_brand_ids(user=request.user, roles=MODERATE_ROLES),
         "can_audit": brand_obj.pk in member_brand_ids(user=request.user, roles=AUDIT_ROLES),
+        "appeal": Appeal.objects.select_related("contested_by", "decided_by").filter(entry=entry_obj).first(),
     }
     return _no_store(render(request, "console/entry.html", context))

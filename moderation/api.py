@@ -25,7 +25,7 @@ from campaigns.models import Campaign, Guideline
 from config.parsers import JSONParser
 from config.schema import errors
 from moderation import selectors, services
-from moderation.models import Decision, DecisionAction, ShortlistItem
+from moderation.models import Appeal, Decision, DecisionAction, ShortlistItem
 from moderation.selectors import feature_document
 from submissions.api import EntryOut, GuidelineRef
 from submissions.models import Entry, EntryKind
@@ -478,11 +478,39 @@ class ViewFilters(CountFilters):
     q = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
+class ContestedDecisionOut(serializers.Serializer[Any]):
+    action = serializers.CharField()
+    guidelines = serializers.ListField(child=serializers.CharField())
+    note = serializers.CharField()
+
+
+class ConsoleAppealOut(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    contested_by = serializers.CharField(
+        help_text='The moderator who made the contested decision, or "automatic rule".'
+    )
+    decision = ContestedDecisionOut()
+    can_decide = serializers.BooleanField(help_text="False for the moderator who made the contested decision.")
+    status = serializers.CharField()
+    reasons = serializers.CharField()
+
+
 class ConsoleEntryOut(QueueEntryOut):
     last_decision = serializers.SerializerMethodField()
+    appeal = serializers.SerializerMethodField()
 
     class Meta(QueueEntryOut.Meta):
-        fields = (*QueueEntryOut.Meta.fields, "last_decision")
+        fields = (*QueueEntryOut.Meta.fields, "last_decision", "appeal")
+
+    @extend_schema_field(ConsoleAppealOut(allow_null=True))
+    def get_appeal(self, entry: Entry) -> dict[str, Any] | None:
+        appeal = self.context.get("appeals", {}).get(entry.pk)
+        if appeal is None:
+            return None
+        appeal.entry = entry
+        return appeal_console_out(appeal, viewer_id=self.context["viewer_id"])
 
     @extend_schema_field(DecisionOut(allow_null=True))
     def get_last_decision(self, entry: Entry) -> dict[str, Any] | None:
@@ -493,9 +521,36 @@ class ConsoleEntryOut(QueueEntryOut):
         return dict(DecisionOut(decision).data)
 
 
+def appeal_console_out(appeal: Appeal, *, viewer_id: int | None) -> dict[str, Any]:
+    """An appeal as the console shows it: the fan's text and the contested decision."""
+    decision = appeal.decision
+    if decision is not None:
+        contested = {
+            "action": decision.action,
+            "guidelines": [g.code for g in sorted(decision.guidelines.all(), key=lambda g: g.number)],
+            "note": decision.note,
+        }
+    else:
+        rule = next((f for f in appeal.entry.flags if isinstance(f, dict) and f.get("kind") == "rule"), {})
+        contested = {"action": "reject", "guidelines": [rule["guideline"]] if rule.get("guideline") else [], "note": ""}
+    by = appeal.contested_by
+    return {
+        "id": appeal.pk,
+        "text": appeal.text,
+        "created_at": appeal.created_at,
+        "contested_by": by.email if by else _("automatic rule"),
+        "decision": contested,
+        "can_decide": appeal.decided_at is None
+        and (appeal.contested_by_id is None or appeal.contested_by_id != viewer_id),
+        "status": appeal.outcome or "open",
+        "reasons": appeal.reasons,
+    }
+
+
 class BrandEntries(generics.ListAPIView[Entry]):
     """The console's views of the brand's entries: `pending` (oldest first), `flagged` (pending
-    with an automatic flag), `done` (decided in the last 24 hours); filters by campaign and kind;
+    with an automatic flag), `done` (decided in the last 24 hours), `appeals` (open appeals, oldest
+    first, each entry with its `appeal`); filters by campaign and kind;
     `q` finds an entry id, or words of the caption or the fan's public name."""
 
     serializer_class = ConsoleEntryOut
@@ -524,6 +579,8 @@ class BrandEntries(generics.ListAPIView[Entry]):
             **self.get_serializer_context(),
             "brand_slug": self.kwargs.get("brand", ""),  # none while the schema is generated
             "last_decisions": selectors.last_decisions(entries=entries),
+            "appeals": selectors.appeals_of(entries=entries),
+            "viewer_id": self.request.user.pk,
         }
         return ConsoleEntryOut(*args, **kwargs)
 
@@ -532,6 +589,7 @@ class ViewCountsOut(serializers.Serializer[Any]):
     pending = serializers.IntegerField()
     flagged = serializers.IntegerField()
     done = serializers.IntegerField()
+    appeals = serializers.IntegerField()
 
 
 class BrandViewCounts(APIView):

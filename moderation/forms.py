@@ -50,3 +50,15 @@ class DecisionForm(GuidelineCitationForm):
 
 class RemoveForm(GuidelineCitationForm):
     """Take down an approved or featured entry after a report."""
+
+
+class AppealForm(forms.Form):
+    """A fan's appeal: why the decision should be looked at again (the service checks the rules)."""
+
+    text = forms.CharField(
+        label=_("Why should the decision be looked at again?"),
+        max_length=2000,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 8, "maxlength": 2000, "data-counter": "appeal-counter"}),
+        help_text=_("Up to 2,000 characters. You can appeal once; a moderator who did not decide will answer."),
+    )

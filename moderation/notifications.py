@@ -19,10 +19,11 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from moderation.models import Decision, DecisionAction, Feature, FeatureEntry, OutboxMail
+from moderation.models import Appeal, AppealOutcome, Decision, DecisionAction, Feature, FeatureEntry, OutboxMail
+from submissions.models import Entry
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +44,93 @@ def entry_decided(*, decision: Decision) -> OutboxMail:
         subject = _("Your %(hashtag)s entry is approved") % names
         parts = [_("Good news: your entry to %(title)s is now visible on the campaign page.") % names]
     else:
-        rules = "\n".join(f"- {g.number}. {g.text}" for g in decision.guidelines.order_by("number"))
+        guidelines = list(decision.guidelines.order_by("number"))
         if decision.action == DecisionAction.REMOVE:
             subject = _("Your %(hashtag)s entry was removed") % names
-            parts = [_("Your entry to %(title)s was taken down after a report. It does not follow:") % names, rules]
+            decided = _("Your entry to %(title)s was taken down after a report.") % names
         else:
             subject = _("Your %(hashtag)s entry was not accepted") % names
-            parts = [_("Your entry to %(title)s does not follow these guidelines:") % names, rules]
-        if decision.note:
-            parts.append(_("Moderator's note:") + " " + decision.note)
+            decided = _("Your entry to %(title)s was not accepted.") % names
+        parts = [
+            statement_of_reasons(
+                entry=entry,
+                decided=decided,
+                guidelines=[(g.number, g.text) for g in guidelines],
+                note=decision.note,
+                automated=None,
+                decided_at=decision.applied_at or decision.created_at,
+                reference=f"D-{decision.pk}",
+            )
+        ]
+    parts.append(link)
+    [mail] = _outbox_add([(entry.author.email, subject, "\n\n".join(parts))])
+    return mail
+
+
+def statement_of_reasons(
+    *,
+    entry: Entry,
+    decided: str,
+    guidelines: Iterable[tuple[int, str]],
+    note: str = "",
+    automated: str | None,
+    decided_at: dt.datetime,
+    reference: str,
+) -> str:
+    """The statement of reasons every rejection, removal and hiding e-mail carries: what was
+    decided, which guidelines (their text), whether automated means were involved, how and until
+    when to appeal, and a decision reference.
+
+    `decided` is the sentence saying what was decided; `automated` None when a moderator decided,
+    else the sentence saying which automated means decided (e.g. "An automatic rule of the brand
+    rejected it."). Templates are filled before text people wrote is appended, so a "%" in a note
+    or a guideline reaches the fan as it is.
+    """
+    rules = "\n".join(f"- {number}. {text}" for number, text in guidelines)
+    parts = [decided]
+    if rules:
+        parts.append(_("It does not follow these guidelines of the campaign:") + "\n" + rules)
+    if note:
+        parts.append(_("Moderator's note:") + " " + note)
+    if automated is None:
+        parts.append(_("A moderator of the brand decided this. No automated means decided this."))
+    else:
+        parts.append(_("Automated means were involved:") + " " + automated)
+    deadline = decided_at + dt.timedelta(days=settings.APPEAL_WINDOW_DAYS)
+    appeal_url = f"{settings.SITE_URL}{reverse('entry-appeal', kwargs={'entry_id': entry.pk})}"
+    parts.append(
+        _(
+            "You may appeal once, until %(date)s: open “My entries”, choose “Appeal” next to this entry "
+            "and say why the decision should be looked at again. A moderator who did not make this "
+            "decision will answer. Appeal here:"
+        )
+        % {"date": formats.date_format(deadline, "DATE_FORMAT")}
+        + " "
+        + appeal_url
+    )
+    parts.append(_("Decision reference:") + f" {reference}")
+    return "\n\n".join(parts)
+
+
+def appeal_decided(*, appeal: Appeal) -> OutboxMail:
+    """Write the e-mail telling the fan the outcome of their appeal, with the moderator's reasons;
+    call inside the appeal decision's transaction."""
+    entry = appeal.entry
+    campaign = entry.campaign
+    names = {"hashtag": campaign.hashtag, "title": campaign.title}
+    link = f"{settings.SITE_URL}{reverse('my-entries')}"
+    if appeal.outcome == AppealOutcome.UPHELD:
+        subject = _("Your %(hashtag)s appeal was upheld") % names
+        if appeal.restored_to == "pending":
+            parts = [_("Your appeal about your entry to %(title)s was upheld: it goes back to review.") % names]
+        else:
+            parts = [_("Your appeal about your entry to %(title)s was upheld: your entry is visible again.") % names]
+    else:
+        subject = _("Your %(hashtag)s appeal was not upheld") % names
+        parts = [_("Your appeal about your entry to %(title)s was not upheld. This decision is final.") % names]
+    parts.append(_("The moderator's reasons:") + " " + appeal.reasons)
+    reference = f"D-{appeal.decision_id}" if appeal.decision_id else f"A-{appeal.pk}"
+    parts.append(_("Appeal reference:") + f" A-{appeal.pk} ({reference})")
     parts.append(link)
     [mail] = _outbox_add([(entry.author.email, subject, "\n\n".join(parts))])
     return mail

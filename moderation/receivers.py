@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.dispatch import receiver
+from django.utils import timezone
 
-from moderation.models import FeatureEntry
-from moderation.services import queue_feature_document
-from submissions.models import Entry
-from submissions.signals import entry_left_public
+from moderation.models import Appeal, FeatureEntry
+from moderation.services import appeal_basis, queue_feature_document
+from submissions.models import Entry, EntryState
+from submissions.signals import entries_listed, entry_left_public
 
 
 @receiver(entry_left_public, sender=Entry)
@@ -17,3 +18,25 @@ def rewrite_feature_document(*, entry: Entry, **kwargs: Any) -> None:
     """A featured entry left public view: the widget's document must stop showing it."""
     if FeatureEntry.objects.filter(entry=entry).exists():
         queue_feature_document(campaign=entry.campaign)
+
+
+@receiver(entries_listed, sender=Entry)
+def appeals_of_entries(*, entries: list[Entry], **kwargs: Any) -> dict[Any, dict[str, Any]]:
+    """For "My entries": each rejected or removed entry's appeal (its status), or whether and
+    until when the fan may still file one."""
+    contested = [e for e in entries if e.state in (EntryState.REJECTED, EntryState.REMOVED)]
+    appeals = {a.entry_id: a for a in Appeal.objects.filter(entry__in=contested)}
+    now = timezone.now()
+    extras: dict[Any, dict[str, Any]] = {}
+    for entry in contested:
+        appeal = appeals.get(entry.pk)
+        if appeal is not None:
+            extras[entry.pk] = {"appeal": {"appeal": appeal, "status": appeal.outcome or "open"}}
+            continue
+        basis = appeal_basis(entry)
+        if basis is not None and basis.deadline >= now:
+            extras[entry.pk] = {"appeal": {"appeal": None, "status": "", "deadline": basis.deadline}}
+    # Entries restored by an upheld appeal are approved or pending again: say so on their row.
+    for appeal in Appeal.objects.filter(entry__in=[e for e in entries if e not in contested], outcome="upheld"):
+        extras[appeal.entry_id] = {"appeal": {"appeal": appeal, "status": "upheld"}}
+    return extras

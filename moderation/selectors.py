@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Brand
 from campaigns.models import Campaign, Guideline
-from moderation.models import Decision, Feature, FeatureEntry, ShortlistItem
+from moderation.models import Appeal, Decision, Feature, FeatureEntry, ShortlistItem
 from submissions.models import Entry, EntryState, EntryTally, Rendition
 from submissions.storage import public_storage
 
@@ -223,9 +223,9 @@ def shortlist_week(*, campaign: Campaign, now: dt.datetime | None = None) -> tup
 
 
 # --- Queue views (the one-page console and its API) ----------------------------------------------
-# Reported and Appeals join these when reports and appeals exist (issue 8): each a filter here,
-# a count in queue_counts and a tab and `g r` / `g a` in static/js/console/queue.js.
-QUEUE_VIEWS = ("pending", "flagged", "done")
+# Reported joins these when reports exist (issue 8): a filter here, a count in queue_counts and a
+# tab and `g r` in static/js/console/queue.js, as Appeals (`g a`) did.
+QUEUE_VIEWS = ("pending", "flagged", "done", "appeals")
 DONE_WINDOW = dt.timedelta(hours=24)
 
 
@@ -238,7 +238,8 @@ def queue_entries(
     q: str = "",
 ) -> QuerySet[Entry]:
     """A view of the brand's entries: pending (oldest first), flagged (pending with an automatic
-    flag), done (decided in the last 24 hours, latest first). `q` is an entry id, or words of the
+    flag), done (decided in the last 24 hours, latest first), appeals (entries with an open appeal,
+    oldest appeal first). `q` is an entry id, or words of the
     caption or the fan's public name. Callers have checked the viewer's role."""
     entries = Entry.objects.filter(brand=brand)
     if campaign is not None:
@@ -258,6 +259,8 @@ def queue_entries(
             .annotate(last_decided_at=Max("decisions__created_at"))
             .order_by("-last_decided_at")
         )
+    elif view == "appeals":
+        entries = entries.filter(appeal__decided_at__isnull=True).order_by("appeal__created_at")
     else:
         entries = entries.filter(state=EntryState.PENDING).order_by("created_at")
         if view == "flagged":
@@ -281,6 +284,12 @@ def queue_counts(*, brand: Brand, campaign: Campaign | None = None, kind: str | 
     if kind:
         done = done.filter(entry__kind=kind)
     counts["done"] = done.values("entry_id").distinct().count()
+    appeals = Appeal.objects.filter(brand=brand, decided_at__isnull=True)  # through the appeal_open index
+    if campaign is not None:
+        appeals = appeals.filter(entry__campaign_id=campaign.pk)
+    if kind:
+        appeals = appeals.filter(entry__kind=kind)
+    counts["appeals"] = appeals.count()
     return counts
 
 
@@ -296,3 +305,13 @@ def last_decisions(*, entries: list[Entry]) -> dict[uuid.UUID, Decision]:
     for decision in decisions:
         latest.setdefault(decision.entry_id, decision)
     return latest
+
+
+def appeals_of(*, entries: list[Entry]) -> dict[uuid.UUID, Appeal]:
+    """The appeal of each entry that has one, with its contested decision (the Appeals view)."""
+    return {
+        appeal.entry_id: appeal
+        for appeal in Appeal.objects.filter(entry__in=entries)
+        .select_related("contested_by", "decision")
+        .prefetch_related("decision__guidelines")
+    }

@@ -154,6 +154,9 @@ def _row(figures: Figures, team: Figures) -> dict[str, Any]:
         "any_bulk": figures.bulk > 0,
         "timed": figures.active_seconds is not None,
         "undo_rate": _percent(figures.undo_rate) if figures.made else "–",
+        "overturn_rate": _percent(figures.overturn_rate) if figures.appealed else "–",
+        "overturned": _count(figures.overturned),
+        "appealed": _count(figures.appealed),
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +18,8 @@ from campaigns.selectors import campaign_for_viewer
 from config.errors import DomainError
 from submissions import selectors, services
 from submissions.forms import EntryForm
+from submissions.models import Entry
+from submissions.signals import entries_listed
 from submissions.storage import name_from_private_token, private_storage
 
 
@@ -57,9 +60,20 @@ def entry_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def my_entries(request: AuthenticatedHttpRequest) -> HttpResponse:
+    mine = list(selectors.entries_of_author(user=request.user))
+    # What the apps above add to each row (an appeal, …): see submissions.signals.entries_listed.
+    added: dict[Any, dict[str, Any]] = {}
+    for _receiver, extras in entries_listed.send(sender=Entry, entries=mine, user=request.user):
+        for entry_id, values in cast("dict[Any, dict[str, Any]]", extras or {}).items():
+            added.setdefault(entry_id, {}).update(values)
     entries = [
-        {"entry": e, "renditions": selectors.rendition_urls(e), "rejection": selectors.rejection_of(e)}
-        for e in selectors.entries_of_author(user=request.user)
+        {
+            "entry": e,
+            "renditions": selectors.rendition_urls(e),
+            "rejection": selectors.rejection_of(e),
+            **added.get(e.pk, {}),
+        }
+        for e in mine
     ]
     return render(request, "submissions/my_entries.html", {"entries": entries})
 

@@ -21,8 +21,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from accounts.models import User
 from campaigns.models import Campaign, Guideline
-from moderation.models import Decision, Feature, ShortlistItem
-from moderation.services import decisions_bulk, entry_decide, entry_shortlist
+from moderation.models import Appeal, Decision, Feature, ShortlistItem
+from moderation.services import appeal_file, decisions_bulk, entry_decide, entry_shortlist
 from submissions.models import Entry
 from submissions.samples import sample_photo
 from submissions.services import entry_create, entry_process
@@ -53,7 +53,8 @@ CAMPAIGN_FORM = {
 class Route:
     method: str
     # placeholders: {brand} {campaign} {pending} {approved} {shortlisted}, and {deciding} (an entry
-    # whose approval {decision} waits out its undo window) and {bulk} (a bulk rejection, likewise)
+    # whose approval {decision} waits out its undo window) and {bulk} (a bulk rejection, likewise);
+    # {appealed}: a rejected entry its fan appealed
     path: str
     data: dict[str, Any] = field(default_factory=dict)
     api: bool = False
@@ -110,6 +111,9 @@ ROUTES = [
     Route("GET", "/api/v1/brands/{brand}/activity/", api=True),
     Route("GET", "/api/v1/brands/{brand}/activity/export.csv", api=True),
     Route("GET", "/api/v1/brands/{brand}/activity/export.jsonl", api=True),
+    # Filing (POST) is the author's alone (tests/moderation/test_appeals_api.py); the brand reads it.
+    Route("GET", "/api/v1/entries/{appealed}/appeal/", api=True),
+    Route("POST", "/api/v1/entries/{appealed}/appeal/decision/", {"outcome": "rejected", "reasons": "No"}, api=True),
 ]
 
 # API routes that are not brand-scoped: public reads, a fan's own entries, token login.
@@ -152,6 +156,9 @@ def world(brand: Any, campaign: Campaign, moderator: User, fan: User) -> dict[st
     shortlisted = _entry(fan=fan, campaign=campaign, seed=3)
     deciding = _entry(fan=fan, campaign=campaign, seed=4)
     in_bulk = _entry(fan=fan, campaign=campaign, seed=5)
+    appealed = _entry(fan=fan, campaign=campaign, seed=6)
+    decide_now(actor=moderator, entry_id=appealed.pk, action="reject", guideline_codes=["safe"])
+    appeal_file(actor=fan, entry_id=appealed.pk, text="Please look again")
     for entry in (approved, shortlisted):
         decide_now(actor=moderator, entry_id=entry.pk, action="approve")
     entry_shortlist(actor=moderator, entry_id=shortlisted.pk)
@@ -168,6 +175,7 @@ def world(brand: Any, campaign: Campaign, moderator: User, fan: User) -> dict[st
         "deciding": str(deciding.pk),
         "decision": str(decision.pk),
         "bulk": str(bulk.bulk_id),
+        "appealed": str(appealed.pk),
     }
 
 
@@ -178,6 +186,7 @@ def snapshot() -> dict[str, Any]:
         "decisions": sorted(Decision.objects.values_list("pk", "undone_at", "applied_at")),
         "shortlist": sorted(ShortlistItem.objects.values_list("entry_id", "iso_year", "iso_week")),
         "features": Feature.objects.count(),
+        "appeals": sorted(Appeal.objects.values_list("pk", "decided_at", "outcome")),
         "campaigns": sorted(Campaign.objects.values_list("slug", "title", "consent_version", "updated_at")),
         "guidelines": sorted(Guideline.objects.values_list("campaign_id", "code", "text", "active")),
     }
@@ -235,7 +244,7 @@ def _route_names(resolver: URLResolver, prefix: str = "") -> list[tuple[str, str
 
 def test_every_brand_scoped_route_is_swept() -> None:
     """Each console page and each API route is either in ROUTES or declared not brand-scoped."""
-    ids = ("pending", "approved", "shortlisted", "deciding", "bulk")
+    ids = ("pending", "approved", "shortlisted", "deciding", "bulk", "appealed")
     dummy = {"brand": "b", "campaign": "c", "decision": "1", **{k: str(uuid.uuid4()) for k in ids}}
     swept = {resolve(route.path.format(**dummy)).url_name for route in ROUTES}
     scoped = {

@@ -1,4 +1,4 @@
-"""Moderation operations: claim, decide (with an undo window), undo, bulk actions, reversals,
+"""Moderation operations: appeals, claim, decide (with an undo window), undo, bulk actions, reversals,
 removal, shortlist and publish the weekly feature.
 
 Each is one transaction with an explicit acting user; the permission check is part of it, so no
@@ -6,6 +6,14 @@ caller can forget it (outsiders get Http404). Each writes its activity record in
 Callers import from here; the modules below are split by sub-domain.
 """
 
+from moderation.services.appeals import (
+    APPEAL_TEXT_MAX,
+    RESTORE_TO,
+    AppealBasis,
+    appeal_basis,
+    appeal_decide,
+    appeal_file,
+)
 from moderation.services.common import (
     BULK_MAX,
     CLAIM_LEASE,
@@ -41,15 +49,21 @@ from moderation.services.features import (
 from moderation.services.queue import queue_claim, queue_claim_next, queue_release, queue_renew
 
 __all__ = [
+    "APPEAL_TEXT_MAX",
     "BULK_ACTIONS",
     "BULK_MAX",
     "CLAIM_LEASE",
     "CLAIM_MAX",
     "NOTE_MAX",
+    "RESTORE_TO",
     "REVERSALS",
     "SYSTEM_UNDO_WINDOW",
     "SYSTEM_WEEKLY_FEATURE",
+    "AppealBasis",
     "BulkResult",
+    "appeal_basis",
+    "appeal_decide",
+    "appeal_file",
     "bulk_undo",
     "decision_apply",
     "decision_undo",

@@ -237,7 +237,8 @@ def test_analyst_reads_each_moderators_figures(
 
     assert response.status_code == 200
     html = response.content.decode()
-    # Decisions, in bulk, sessions, active time, per hour, median, approved, against team, undone
+    # Decisions, in bulk, sessions, active time, per hour, median, approved, against team, undone,
+    # overturned on appeal
     # Mo: gaps of 10 and 20 s, so 30 s plus the first entry at the 15 s median.
     assert cells(html, moderator.display_name) == [
         "3",
@@ -249,6 +250,7 @@ def test_analyst_reads_each_moderators_figures(
         "100%",
         "+25 pts",
         "0%",
+        "–",
     ]
     # Bea's undone decision still took her time: one gap of 20 s, one decision standing.
     assert cells(html, "Bea") == [
@@ -261,6 +263,7 @@ def test_analyst_reads_each_moderators_figures(
         "0%",
         "−75 pts",
         "50% (1)",
+        "–",
     ]
     assert "less than 5 minutes apart" in html
     assert "45\N{NO-BREAK SPACE}s" in html  # a narrow screen never wraps a unit away from its number

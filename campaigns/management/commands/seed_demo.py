@@ -81,9 +81,11 @@ class Command(BaseCommand):
                 self._scheduled_campaign(users["admin@demo.fanfare.test"])
             if not Campaign.objects.filter(slug="warm-up-week").exists():
                 self._moderation_history(users)
+            self._appeals(users)
         self.stdout.write(self.style.SUCCESS("Demo ready: campaign /c/movement-monday/"))
         self.stdout.write("Scheduled: /c/summer-stage/ (a preview for the brand's team until it opens; 404 for others)")
         self.stdout.write("A week of two moderators' work: /console/northern-lights/moderators/")
+        self.stdout.write("An open appeal for Sam to decide: /console/northern-lights/queue/?view=appeals")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for email, _name, role in DEMO_USERS:
             self.stdout.write(f"  {email:32} {role or 'fan'}")
@@ -291,6 +293,61 @@ class Command(BaseCommand):
                 decision_apply(decision_id=decision_id, now=bulk.effective_at)
         # The fans were told back then: the demo does not mail them all again today.
         OutboxMail.objects.filter(pk__gt=mail_before, sent_at__isnull=True).update(sent_at=now)
+
+    def _appeals(self, users: dict[str, User]) -> None:
+        """Appeals: one open against Mo's rejection of the logo entry (Sam can decide it, Mo
+        cannot), and in the week's history one Sam upheld and one Mo did not, so the moderator
+        stats show an overturn rate. Skipped when appeals exist already."""
+        from moderation.models import Appeal, Decision, OutboxMail
+        from moderation.services import appeal_decide, appeal_file
+
+        if Appeal.objects.exists():
+            return
+        mo, sam = users["moderator@demo.fanfare.test"], users["sam@demo.fanfare.test"]
+        now = timezone.now()
+        mail_before = OutboxMail.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        rejections = (
+            Decision.objects.filter(
+                entry__campaign__slug="warm-up-week",
+                entry__state="rejected",
+                action="reject",
+                applied_at__isnull=False,
+                undone_at__isnull=True,
+            )
+            .select_related("entry__author")
+            .order_by("applied_at")
+        )
+        by_mo = next((d for d in rejections if d.moderator_id == mo.pk), None)
+        by_sam = next((d for d in rejections if d.moderator_id == sam.pk), None)
+        for decision, decider, outcome, reasons in (
+            (by_mo, sam, "upheld", "Looked again with the sound on: the move is there. Approved."),
+            (by_sam, mo, "rejected", "The logo still covers most of the picture; the rejection stands."),
+        ):
+            if decision is None or decision.applied_at is None:
+                continue
+            filed_at = decision.applied_at + dt.timedelta(hours=3)
+            with _clock(filed_at):
+                appeal_file(
+                    actor=decision.entry.author,
+                    entry_id=decision.entry_id,
+                    text="I think this follows the guidelines: please have another look.",
+                )
+            with _clock(min(filed_at + dt.timedelta(hours=20), now)):
+                appeal_decide(actor=decider, entry_id=decision.entry_id, outcome=outcome, reasons=reasons)
+        # The fans were told back then: the demo does not mail them again today.
+        OutboxMail.objects.filter(pk__gt=mail_before, sent_at__isnull=True).update(sent_at=now)
+        logo = (
+            Decision.objects.filter(entry__campaign__slug="movement-monday", action="reject", moderator=mo)
+            .filter(entry__state="rejected", applied_at__isnull=False)
+            .select_related("entry__author")
+            .first()
+        )
+        if logo is not None:
+            appeal_file(
+                actor=logo.entry.author,
+                entry_id=logo.entry_id,
+                text="The logo is on my T-shirt, not an advert: it is the shirt I dance in every week.",
+            )
 
     def _decide_at(
         self, at: dt.datetime, *, moderator: User, entry_id: Any, reject: bool, codes: list[str], undo: bool

@@ -4,7 +4,7 @@
 // key that needs an entry not here yet waits for it. See the keyboard map (?) in the template.
 import { Api, ApiError } from "./api.js";
 import { isTyping, tokenOf } from "./keys.js";
-import { EntryView, el, fmtTime, holdText, pickRendition, renderGrid } from "./render.js";
+import { EntryView, el, fmtDate, fmtTime, holdText, pickRendition, renderGrid } from "./render.js";
 
 const $ = (id) => document.getElementById(id);
 const config = JSON.parse($("queue-config").textContent);
@@ -25,7 +25,7 @@ const BULK_MAX = 500;
 const UNDO_MS = config.undo_seconds * 1000;
 
 const state = {
-  view: config.view, // pending | flagged | done
+  view: config.view, // pending | flagged | done | appeals
   layout: "one", // one | grid
   filters: { campaign: config.filters.campaign, kind: config.filters.kind, q: config.filters.q },
   generation: 0, // bumped when the view or a filter changes: answers for an older one are dropped
@@ -153,7 +153,7 @@ function excludeIds() {
 }
 
 function deckMode() {
-  return state.view !== "done";
+  return state.view !== "done" && state.view !== "appeals";
 }
 
 // Moving averages of the moderator's pace (ms between decisions) and of how long an entry takes
@@ -310,6 +310,7 @@ function positionText() {
 
 function emptyText() {
   if (state.view === "done") return "Nothing decided in the last 24 hours matches.";
+  if (state.view === "appeals") return "No appeals are waiting for a decision.";
   if (state.view === "flagged") return "No flagged entries are waiting.";
   return "Nothing is waiting for review that you can take. New entries appear here once they are processed.";
 }
@@ -636,6 +637,60 @@ async function submitReason(event) {
   }
 }
 
+// --- Appeals -------------------------------------------------------------------------------------------
+// The current entry's open appeal: the fan's text, and Uphold / Reject with reasons for the fan.
+// The moderator who made the contested decision sees it with the buttons disabled, and why.
+function drawAppeal() {
+  const item = current();
+  if (!item || state.view !== "appeals") return;
+  const { appeal } = item.entry;
+  if (!appeal) return;
+  $("q-appeal-when").textContent = `Sent ${fmtDate(appeal.created_at)}`;
+  $("q-appeal-text").textContent = appeal.text;
+  $("q-appeal-blocked").hidden = appeal.can_decide;
+  $("q-appeal-error").textContent = "";
+  const reasons = $("q-appeal-reasons");
+  reasons.removeAttribute("aria-invalid");
+  reasons.disabled = !appeal.can_decide;
+  if (reasons.dataset.entry !== item.entry.id) reasons.value = "";
+  reasons.dataset.entry = item.entry.id;
+  for (const button of $("q-appeal-form").querySelectorAll("button")) {
+    button.disabled = !appeal.can_decide;
+    if (!appeal.can_decide) button.setAttribute("aria-describedby", "q-appeal-blocked");
+    else button.removeAttribute("aria-describedby");
+  }
+}
+
+async function decideAppeal(event) {
+  event.preventDefault();
+  const item = current();
+  const button = event.submitter;
+  if (!item || !button || state.view !== "appeals") return;
+  const reasons = $("q-appeal-reasons");
+  const text = reasons.value.trim();
+  if (!text) {
+    $("q-appeal-error").textContent = "Give the fan your reasons.";
+    reasons.setAttribute("aria-invalid", "true");
+    reasons.focus();
+    return;
+  }
+  const body = { outcome: button.value, reasons: text };
+  if (button.dataset.restore) body.restore_to = button.dataset.restore;
+  try {
+    const appeal = await api.post(`/entries/${item.entry.id}/appeal/decision/`, body);
+    const outcome = appeal.status === "upheld"
+      ? `Appeal upheld: the entry by ${item.entry.creator} is ${appeal.restored_to === "pending" ? "back in review" : "approved"}.`
+      : `Appeal rejected: the entry by ${item.entry.creator} stays ${item.entry.state}.`;
+    say(`${outcome} The fan is told why.`);
+    reasons.value = "";
+    refreshList();
+    refreshCounts();
+  } catch (error) {
+    $("q-appeal-error").textContent = error.message;
+    reasons.setAttribute("aria-invalid", "true");
+  }
+}
+
 // --- Lists: the grid and the Done view -------------------------------------------------------------
 function listQuery() {
   const params = new URLSearchParams({ view: state.view });
@@ -683,6 +738,7 @@ function drawList() {
   } else if (!deckMode()) {
     showCurrent();
     drawReversal();
+    drawAppeal();
   }
   $("q-selection").textContent = state.selected.size ? `${state.selected.size} selected` : "";
 }
@@ -762,7 +818,7 @@ function switchView(name) {
     if (tab.dataset.view === name) tab.setAttribute("aria-current", "page");
     else tab.removeAttribute("aria-current");
   }
-  $("q-view-name").textContent = { pending: "Pending", flagged: "Flagged", done: "Done" }[name];
+  $("q-view-name").textContent = { pending: "Pending", flagged: "Flagged", done: "Done", appeals: "Appeals" }[name];
   load();
   say(`${$("q-view-name").textContent}.`);
 }
@@ -916,9 +972,9 @@ function handle({ token, at }) {
   if (token.startsWith("Arrow") && state.layout !== "grid") return undefined;
   if (state.prefix === "g") {
     state.prefix = null;
-    const target = { p: "pending", f: "flagged", d: "done" }[token];
+    const target = { p: "pending", f: "flagged", d: "done", a: "appeals" }[token];
     if (target) switchView(target);
-    else say("After g: p for Pending, f for Flagged, d for Done.");
+    else say("After g: p for Pending, f for Flagged, d for Done, a for Appeals.");
     return undefined;
   }
   if (state.prefix === "*") {
@@ -951,12 +1007,18 @@ function handle({ token, at }) {
   const grid = state.layout === "grid";
   switch (token) {
     case "a":
-      if (state.view === "done" && !grid && !state.selected.size) {
+      if (state.view === "appeals" && !grid && !state.selected.size) {
+        say("Decide the appeal with the buttons below, giving the fan your reasons.");
+      } else if (state.view === "done" && !grid && !state.selected.size) {
         say("This entry is decided already; use the buttons below to reverse it.");
       } else if (state.selected.size || grid) bulk("approve", []);
       else decide("approve", [], at);
       break;
     case "r":
+      if (state.view === "appeals" && !grid && !state.selected.size) {
+        say("Decide the appeal with the buttons below, giving the fan your reasons.");
+        break;
+      }
       if (state.view === "done" && !grid && !state.selected.size) {
         say("This entry is decided already; use the buttons below to reverse it.");
         break;
@@ -1002,6 +1064,7 @@ function move(step, extend, at) {
     if (extend) state.selected.add(state.list[next].id);
     showCurrent(at);
     drawReversal();
+    drawAppeal();
     return;
   }
   const next = state.pos + step;
@@ -1118,6 +1181,7 @@ function wire() {
   $("keys-help").addEventListener("click", openKeymap);
   $("keymap-close").addEventListener("click", () => keymap().close());
   $("reason-form").addEventListener("submit", submitReason);
+  $("q-appeal-form").addEventListener("submit", decideAppeal);
   $("reason-cancel").addEventListener("click", () => $("reason-dialog").close());
   $("q-reversal").addEventListener("click", (event) => {
     const button = event.target.closest("button");

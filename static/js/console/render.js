@@ -59,6 +59,16 @@ export function decisionText(decision) {
   return `${what} by ${decision.moderator}${cited}, ${when}`;
 }
 
+// The decision an appeal contests ("Rejected by a@b citing safe: note"), or an automatic rule's.
+export function contestedText(appeal) {
+  if (!appeal) return "";
+  const { decision } = appeal;
+  const what = ACTION_DONE[decision.action] || decision.action;
+  const cited = decision.guidelines.length ? ` citing ${decision.guidelines.join(", ")}` : "";
+  const note = decision.note ? ` (“${decision.note}”)` : "";
+  return `${what} by ${appeal.contested_by}${cited}${note}`;
+}
+
 export class EntryView {
   constructor(config) {
     this.config = config;
@@ -102,15 +112,17 @@ export class EntryView {
     $("q-hold").textContent = hold || fmtTime(entry.claim_expires_at);
     $("q-hold-row").hidden = !(hold || (view !== "done" && entry.claim_expires_at));
     const decided = $("q-decision-row");
-    decided.hidden = view !== "done";
+    decided.hidden = view !== "done" && view !== "appeals";
     if (view === "done") $("q-decision").textContent = decisionText(entry.last_decision);
+    if (view === "appeals") $("q-decision").textContent = contestedText(entry.appeal);
     const note = $("q-banner");
     note.hidden = !banner;
     note.textContent = banner || "";
     this.guidelines(entry.guidelines || []);
     $("decision-form").action = this.config.decide_url.replace("00000000-0000-0000-0000-000000000000", entry.id);
-    $("decision-form").hidden = view === "done";
+    $("decision-form").hidden = view === "done" || view === "appeals";
     $("q-reversal").hidden = view !== "done";
+    $("q-appeal").hidden = view !== "appeals";
   }
 
   flags(entry) {
