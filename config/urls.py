@@ -13,6 +13,7 @@ from campaigns import api as campaigns_api
 from config.api import api_not_found, handler
 from config.schema_view import SchemaView
 from moderation import api as moderation_api
+from moderation import api_reports
 from submissions import api as submissions_api
 from widget import api as widget_api
 from widget import views as widget_views
@@ -66,6 +67,9 @@ api_v1 = [
     path("brands/<slug:brand>/views/", moderation_api.BrandViewCounts.as_view(), name="api-brand-views"),
     path("decisions/<str:decision_id>/undo/", moderation_api.DecisionUndo.as_view(), name="api-decision-undo"),
     path("entries/<str:entry_id>/reversal/", moderation_api.EntryReversal.as_view(), name="api-entry-reversal"),
+    path("entries/<str:entry_id>/reports/", api_reports.EntryReports.as_view(), name="api-entry-reports"),
+    path("entries/<str:entry_id>/keep/", api_reports.EntryKeep.as_view(), name="api-entry-keep"),
+    path("entries/<str:entry_id>/remove/", api_reports.EntryRemove.as_view(), name="api-entry-remove"),
 ]
 
 urlpatterns = [

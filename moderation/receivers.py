@@ -6,10 +6,10 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from moderation.models import FeatureEntry
-from moderation.services import queue_feature_document
+from moderation.models import FeatureEntry, ReportResolution
+from moderation.services import queue_feature_document, reports_resolve
 from submissions.models import Entry
-from submissions.signals import entry_left_public
+from submissions.signals import entry_left_public, entry_withdrawn
 
 
 @receiver(entry_left_public, sender=Entry)
@@ -17,3 +17,9 @@ def rewrite_feature_document(*, entry: Entry, **kwargs: Any) -> None:
     """A featured entry left public view: the widget's document must stop showing it."""
     if FeatureEntry.objects.filter(entry=entry).exists():
         queue_feature_document(campaign=entry.campaign)
+
+
+@receiver(entry_withdrawn, sender=Entry)
+def resolve_reports_of_withdrawn(*, entry: Entry, **kwargs: Any) -> None:
+    """Its author withdrew the entry: it is gone from public view, so its reports are closed."""
+    reports_resolve(entry=entry, resolution=ReportResolution.REMOVED, actor=None)

@@ -1,5 +1,5 @@
 """Moderation operations: claim, decide (with an undo window), undo, bulk actions, reversals,
-removal, shortlist and publish the weekly feature.
+removal, shortlist and publish the weekly feature, public reports (auto-hide, keep).
 
 Each is one transaction with an explicit acting user; the permission check is part of it, so no
 caller can forget it (outsiders get Http404). Each writes its activity record in that transaction.
@@ -39,13 +39,24 @@ from moderation.services.features import (
     queue_feature_document,
 )
 from moderation.services.queue import queue_claim, queue_claim_next, queue_release, queue_renew
+from moderation.services.reports import (
+    DETAILS_MAX,
+    REPORTS_PER_HOUR,
+    entry_hide,
+    entry_keep,
+    report_create,
+    reporter_key,
+    reports_resolve,
+)
 
 __all__ = [
     "BULK_ACTIONS",
     "BULK_MAX",
     "CLAIM_LEASE",
     "CLAIM_MAX",
+    "DETAILS_MAX",
     "NOTE_MAX",
+    "REPORTS_PER_HOUR",
     "REVERSALS",
     "SYSTEM_UNDO_WINDOW",
     "SYSTEM_WEEKLY_FEATURE",
@@ -56,6 +67,8 @@ __all__ = [
     "decisions_apply_due",
     "decisions_bulk",
     "entry_decide",
+    "entry_hide",
+    "entry_keep",
     "entry_remove",
     "entry_reverse",
     "entry_shortlist",
@@ -69,6 +82,9 @@ __all__ = [
     "queue_feature_document",
     "queue_release",
     "queue_renew",
+    "report_create",
+    "reporter_key",
+    "reports_resolve",
     "schedule_apply",
     "undo_window",
 ]
