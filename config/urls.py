@@ -13,7 +13,7 @@ from campaigns import api as campaigns_api
 from config.api import api_not_found, handler
 from config.schema_view import SchemaView
 from moderation import api as moderation_api
-from moderation import api_reports
+from moderation import api_reports, views_reports
 from submissions import api as submissions_api
 from widget import api as widget_api
 from widget import views as widget_views
@@ -86,6 +86,7 @@ urlpatterns = [
     path("embed/v1/gallery.js", widget_views.gallery_js, name="embed-gallery-js"),
     path("embed/v1/<slug:slug>/", widget_views.gallery_frame, name="embed-gallery-frame"),
     path("media/<path:path>", widget_views.public_media, name="public-media"),
+    path("e/<str:entry_id>/report/", views_reports.entry_report, name="entry-report"),
     path("console/", include("moderation.urls")),
     path("console/", include("console.urls")),
     path("", include("accounts.urls")),

@@ -132,6 +132,8 @@ NOT_BRAND_SCOPED = {
     "api-token-detail",
     # Reporting a public entry: open to anyone (no account), per reporter (tests/moderation/test_reports_api.py).
     "api-entry-reports",
+    # Its public page (/e/<id>/report/, outside console/): the same service, tests/moderation/test_report_page.py.
+    "entry-report",
 }
 
 
