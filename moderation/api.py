@@ -478,11 +478,25 @@ class ViewFilters(CountFilters):
     q = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
+class ReportsOut(serializers.Serializer[Any]):
+    count = serializers.IntegerField()
+    reasons = serializers.DictField(child=serializers.IntegerField(), help_text="Open reports per reason.")
+    first_at = serializers.DateTimeField()
+    details = serializers.ListField(child=serializers.CharField(), help_text="Up to 5 latest non-empty details.")
+
+
 class ConsoleEntryOut(QueueEntryOut):
     last_decision = serializers.SerializerMethodField()
+    reports = serializers.SerializerMethodField()
 
     class Meta(QueueEntryOut.Meta):
-        fields = (*QueueEntryOut.Meta.fields, "last_decision")
+        fields = (*QueueEntryOut.Meta.fields, "last_decision", "reports")
+
+    @extend_schema_field(ReportsOut(allow_null=True))
+    def get_reports(self, entry: Entry) -> dict[str, Any] | None:
+        """The entry's open reports (the Reported view); null in the other views or without any."""
+        summary = self.context.get("reports", {}).get(entry.pk)
+        return dict(ReportsOut(summary).data) if summary else None
 
     @extend_schema_field(DecisionOut(allow_null=True))
     def get_last_decision(self, entry: Entry) -> dict[str, Any] | None:
@@ -495,7 +509,8 @@ class ConsoleEntryOut(QueueEntryOut):
 
 class BrandEntries(generics.ListAPIView[Entry]):
     """The console's views of the brand's entries: `pending` (oldest first), `flagged` (pending
-    with an automatic flag), `done` (decided in the last 24 hours); filters by campaign and kind;
+    with an automatic flag), `done` (decided in the last 24 hours), `reported` (public or hidden
+    entries with open reports, oldest first report first, with `reports`); filters by campaign and kind;
     `q` finds an entry id, or words of the caption or the fan's public name."""
 
     serializer_class = ConsoleEntryOut
@@ -517,6 +532,9 @@ class BrandEntries(generics.ListAPIView[Entry]):
             q=filters.validated_data["q"],
         )
 
+    def _view(self) -> str:
+        return str(self.request.query_params.get("view", "")) if hasattr(self, "request") else ""
+
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         page = args[0] if args else []
         entries = list(page) if isinstance(page, list) else []
@@ -524,6 +542,7 @@ class BrandEntries(generics.ListAPIView[Entry]):
             **self.get_serializer_context(),
             "brand_slug": self.kwargs.get("brand", ""),  # none while the schema is generated
             "last_decisions": selectors.last_decisions(entries=entries),
+            "reports": selectors.report_summaries(entries=entries) if self._view() == "reported" else {},
         }
         return ConsoleEntryOut(*args, **kwargs)
 
@@ -532,6 +551,7 @@ class ViewCountsOut(serializers.Serializer[Any]):
     pending = serializers.IntegerField()
     flagged = serializers.IntegerField()
     done = serializers.IntegerField()
+    reported = serializers.IntegerField()
 
 
 class BrandViewCounts(APIView):

@@ -113,3 +113,35 @@ def test_analyst_and_outsider_cannot_keep(api: Any, entry: Entry, analyst: Any, 
         assert api(user).post(f"/api/v1/entries/{entry.pk}/keep/", {}, format="json").status_code == 404
     entry.refresh_from_db()
     assert entry.state == "hidden"
+
+
+def test_reported_view_groups_reports_per_entry_oldest_first(
+    api: Any, fan: Any, campaign: Any, moderator: Any, brand: Any, settings: Any
+) -> None:
+    settings.REPORTS_TO_HIDE = 100
+    later = approved_entry(author=fan, campaign=campaign, moderator=moderator, seed=2)
+    earlier = approved_entry(author=fan, campaign=campaign, moderator=moderator, seed=3)
+    quiet = approved_entry(author=fan, campaign=campaign, moderator=moderator, seed=4)
+    _post(api, earlier, {"reason": "illegal", "details": "Stolen"}, HTTP_USER_AGENT="a")
+    _post(api, later, {"reason": "safe"}, HTTP_USER_AGENT="a")
+    _post(api, earlier, {"reason": "safe"}, HTTP_USER_AGENT="b")
+    _post(api, earlier, {"reason": "safe", "details": "Roof jump"}, HTTP_USER_AGENT="c")
+    _post(api, later, {"reason": "minor"}, HTTP_USER_AGENT="b")  # hides it at once
+
+    client = api(moderator)
+    page = client.get(f"/api/v1/brands/{brand.slug}/entries/", {"view": "reported"}).json()
+    assert [e["id"] for e in page["results"]] == [str(earlier.pk), str(later.pk)]
+    first, second = page["results"]
+    assert first["reports"]["count"] == 3
+    assert first["reports"]["reasons"] == {"illegal": 1, "safe": 2}
+    assert first["reports"]["details"] == ["Roof jump", "Stolen"]
+    assert first["state"] == "approved"
+    assert second["state"] == "hidden"
+    assert second["reports"]["reasons"] == {"safe": 1, "minor": 1}
+    assert str(quiet.pk) not in {e["id"] for e in page["results"]}
+    assert client.get(f"/api/v1/brands/{brand.slug}/views/").json()["reported"] == 2
+
+    client.post(f"/api/v1/entries/{later.pk}/keep/", {}, format="json")
+    assert client.get(f"/api/v1/brands/{brand.slug}/views/").json()["reported"] == 1
+    pending_view = client.get(f"/api/v1/brands/{brand.slug}/entries/", {"view": "done"}).json()
+    assert all(e["reports"] is None for e in pending_view["results"])
