@@ -158,7 +158,7 @@ def _campaign_form_page(request: AuthenticatedHttpRequest, brand: Brand, *, camp
 # One page (moderation/templates/moderation/console_queue.html and static/js/console/): the server
 # renders the first entry and a JSON config block; with JavaScript the page claims ahead and speaks
 # the JSON API (see i7 plan "API"); without it the decision form posts to `decide` below.
-QUEUE_VIEWS = ("pending", "flagged", "done")
+QUEUE_VIEWS = ("pending", "flagged", "done", "reported")
 QUEUE_KINDS = ("photo", "video")
 ZERO_UUID = uuid.UUID(int=0)
 
@@ -232,7 +232,12 @@ def _queue_page(
         "counts": counts,
         "views": [
             {"name": name, "label": label, "key": name[0], "count": counts[name]}
-            for name, label in (("pending", _("Pending")), ("flagged", _("Flagged")), ("done", _("Done")))
+            for name, label in (
+                ("pending", _("Pending")),
+                ("flagged", _("Flagged")),
+                ("done", _("Done")),
+                ("reported", _("Reported")),
+            )
         ],
         "campaigns": brand.campaigns.order_by("-opens_at"),
         "config": _queue_config(request, brand, filters, counts),
@@ -257,7 +262,7 @@ def queue(request: AuthenticatedHttpRequest, brand: str) -> HttpResponse:
         _set_skipped(request, brand_obj, [])
         return redirect("console-queue", brand=brand_obj.slug)
     filters = _queue_filters(request, brand_obj)
-    if filters["view"] == "done":
+    if filters["view"] in ("done", "reported"):
         # A list the page's script loads; nothing is claimed for it.
         return _queue_page(request, brand_obj, entry=None)
     skipped = _skipped(request, brand_obj)
