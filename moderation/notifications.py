@@ -66,19 +66,19 @@ def entry_decided(*, decision: Decision) -> OutboxMail:
     return mail
 
 
+def report_reason_text(report: Report) -> str:
+    """A report's reason in the words a fan reads: the guideline cited, or the reason open to anyone."""
+    if report.guideline is not None:
+        return f"{report.guideline.number}. {report.guideline.text}"
+    return str(REPORT_REASON_WORDS.get(report.reason, report.reason))
+
+
 def entry_hidden(*, entry: Entry, reports: list[Report]) -> OutboxMail:
     """Tell the fan their entry is temporarily hidden after reports, and why (a statement of
     reasons); call inside the hiding transaction. Never names or counts the reporters."""
     campaign = entry.campaign
     names = {"hashtag": campaign.hashtag, "title": campaign.title}
-    reasons: list[str] = []
-    for report in reports:
-        if report.guideline is not None:
-            line = f"- {report.guideline.number}. {report.guideline.text}"
-        else:
-            line = "- " + str(REPORT_REASON_WORDS.get(report.reason, report.reason))
-        if line not in reasons:
-            reasons.append(line)
+    reasons = list(dict.fromkeys(f"- {report_reason_text(report)}" for report in reports))
     subject = _("Your %(hashtag)s entry is temporarily hidden") % names
     parts = [
         _(

@@ -176,7 +176,11 @@ def entry_hide(*, entry: Entry, trigger: str) -> Entry:
     """
     reports = list(open_reports(entry=entry).select_related("guideline"))
     reasons = Counter(r.reason for r in reports)
-    entry_transition(entry=entry, to=EntryState.HIDDEN)
+    # What "My entries" shows as the reason: the report categories in plain words, never who.
+    words = list(dict.fromkeys(notifications.report_reason_text(r) for r in reports))
+    entry_transition(
+        entry=entry, to=EntryState.HIDDEN, reason=_("Reported as: %(reasons)s") % {"reasons": "; ".join(words)}
+    )
     ShortlistItem.objects.filter(entry=entry).delete()
     hidden = entry
     transaction.on_commit(lambda: entry_unpublish_renditions(entry=hidden))
@@ -228,6 +232,7 @@ def entry_keep(*, actor: User, entry_id: uuid.UUID | str, note: str = "") -> Ent
         if was_hidden:
             featured = FeatureEntry.objects.filter(entry=entry).exists()
             entry_publish_renditions(entry=entry)
+            entry.rejection_reason = ""  # the reports' reason no longer applies
             entry_transition(entry=entry, to=EntryState.FEATURED if featured else EntryState.APPROVED)
             if featured:
                 campaign = entry.campaign

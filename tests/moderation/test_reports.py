@@ -272,3 +272,13 @@ def test_a_hidden_featured_entry_leaves_every_public_path_and_keep_brings_it_bac
     assert all(r.public_name and public_storage().exists(r.public_name) for r in entry.renditions.all())
     with public_storage().open(f"features/{campaign.slug}.json") as fh:
         assert [e["id"] for e in json.loads(fh.read())["entries"]] == [str(entry.pk)]
+
+
+def test_my_entries_says_the_entry_is_hidden_and_why(client: Any, entry: Entry, fan: Any) -> None:
+    _report(entry, 1, reason="safe")
+    _report(entry, 2, reason="safe")
+    _report(entry, 3, reason="minor")
+    client.force_login(fan)
+    page = client.get("/me/entries/").content.decode()
+    assert "Temporarily hidden" in page
+    assert "Reported as: 3. No dangerous stunts.; Someone says it shows a minor" in page
