@@ -59,3 +59,12 @@ def test_hidden_entries_have_no_report_page(client: Any, entry: Entry) -> None:
     client.post(f"/e/{entry.pk}/report/", {"reason": "minor"})
     assert client.get(f"/e/{entry.pk}/report/").status_code == 404
     assert client.get("/e/not-a-uuid/report/").status_code == 404
+
+
+def test_the_console_entry_page_lists_the_reports(client: Any, entry: Entry, moderator: Any) -> None:
+    client.post(f"/e/{entry.pk}/report/", {"reason": "safe", "details": "Roof jump"})
+    client.force_login(moderator)
+    page = client.get(f"/console/{entry.brand.slug}/entries/{entry.pk}/").content.decode()
+    assert "3. No dangerous stunts." in page
+    assert "Roof jump" in page
+    assert "a visitor" in page
