@@ -13,7 +13,7 @@ from campaigns import api as campaigns_api
 from config.api import api_not_found, handler
 from config.schema_view import SchemaView
 from moderation import api as moderation_api
-from moderation import api_appeals
+from moderation import api_appeals, api_reports, views_reports
 from submissions import api as submissions_api
 from widget import api as widget_api
 from widget import views as widget_views
@@ -73,6 +73,9 @@ api_v1 = [
         api_appeals.EntryAppealDecision.as_view(),
         name="api-entry-appeal-decision",
     ),
+    path("entries/<str:entry_id>/reports/", api_reports.EntryReports.as_view(), name="api-entry-reports"),
+    path("entries/<str:entry_id>/keep/", api_reports.EntryKeep.as_view(), name="api-entry-keep"),
+    path("entries/<str:entry_id>/remove/", api_reports.EntryRemove.as_view(), name="api-entry-remove"),
 ]
 
 urlpatterns = [
@@ -89,6 +92,7 @@ urlpatterns = [
     path("embed/v1/gallery.js", widget_views.gallery_js, name="embed-gallery-js"),
     path("embed/v1/<slug:slug>/", widget_views.gallery_frame, name="embed-gallery-frame"),
     path("media/<path:path>", widget_views.public_media, name="public-media"),
+    path("e/<str:entry_id>/report/", views_reports.entry_report, name="entry-report"),
     path("console/", include("moderation.urls")),
     path("console/", include("console.urls")),
     path("", include("accounts.urls")),

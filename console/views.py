@@ -94,6 +94,7 @@ def entry(request: AuthenticatedHttpRequest, brand: str, entry_id: uuid.UUID) ->
         "picture": _picture(renditions),
         "video": next((r for r in renditions if r["format"] == "mp4"), None),
         "decisions": decisions.order_by("created_at"),
+        "reports": entry_obj.reports.select_related("guideline").order_by("created_at"),
         "now": timezone.now(),
         "timeline": [_row(r) for r in activity_of_entry(entry_id=entry_obj.pk)],
         "can_moderate": brand_obj.pk in member_brand_ids(user=request.user, roles=MODERATE_ROLES),

@@ -497,12 +497,20 @@ class ConsoleAppealOut(serializers.Serializer[Any]):
     reasons = serializers.CharField()
 
 
+class ReportsOut(serializers.Serializer[Any]):
+    count = serializers.IntegerField()
+    reasons = serializers.DictField(child=serializers.IntegerField(), help_text="Open reports per reason.")
+    first_at = serializers.DateTimeField()
+    details = serializers.ListField(child=serializers.CharField(), help_text="Up to 5 latest non-empty details.")
+
+
 class ConsoleEntryOut(QueueEntryOut):
     last_decision = serializers.SerializerMethodField()
     appeal = serializers.SerializerMethodField()
+    reports = serializers.SerializerMethodField()
 
     class Meta(QueueEntryOut.Meta):
-        fields = (*QueueEntryOut.Meta.fields, "last_decision", "appeal")
+        fields = (*QueueEntryOut.Meta.fields, "last_decision", "appeal", "reports")
 
     @extend_schema_field(ConsoleAppealOut(allow_null=True))
     def get_appeal(self, entry: Entry) -> dict[str, Any] | None:
@@ -511,6 +519,12 @@ class ConsoleEntryOut(QueueEntryOut):
             return None
         appeal.entry = entry
         return appeal_console_out(appeal, viewer_id=self.context["viewer_id"])
+
+    @extend_schema_field(ReportsOut(allow_null=True))
+    def get_reports(self, entry: Entry) -> dict[str, Any] | None:
+        """The entry's open reports (the Reported view); null in the other views or without any."""
+        summary = self.context.get("reports", {}).get(entry.pk)
+        return dict(ReportsOut(summary).data) if summary else None
 
     @extend_schema_field(DecisionOut(allow_null=True))
     def get_last_decision(self, entry: Entry) -> dict[str, Any] | None:
@@ -549,8 +563,9 @@ def appeal_console_out(appeal: Appeal, *, viewer_id: int | None) -> dict[str, An
 
 class BrandEntries(generics.ListAPIView[Entry]):
     """The console's views of the brand's entries: `pending` (oldest first), `flagged` (pending
-    with an automatic flag), `done` (decided in the last 24 hours), `appeals` (open appeals, oldest
-    first, each entry with its `appeal`); filters by campaign and kind;
+    with an automatic flag), `done` (decided in the last 24 hours), `reported` (public or hidden
+    entries with open reports, oldest first report first, with `reports`), `appeals` (open
+    appeals, oldest first, each entry with its `appeal`); filters by campaign and kind;
     `q` finds an entry id, or words of the caption or the fan's public name."""
 
     serializer_class = ConsoleEntryOut
@@ -572,6 +587,9 @@ class BrandEntries(generics.ListAPIView[Entry]):
             q=filters.validated_data["q"],
         )
 
+    def _view(self) -> str:
+        return str(self.request.query_params.get("view", "")) if hasattr(self, "request") else ""
+
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         page = args[0] if args else []
         entries = list(page) if isinstance(page, list) else []
@@ -581,6 +599,7 @@ class BrandEntries(generics.ListAPIView[Entry]):
             "last_decisions": selectors.last_decisions(entries=entries),
             "appeals": selectors.appeals_of(entries=entries),
             "viewer_id": self.request.user.pk,
+            "reports": selectors.report_summaries(entries=entries) if self._view() == "reported" else {},
         }
         return ConsoleEntryOut(*args, **kwargs)
 
@@ -590,6 +609,7 @@ class ViewCountsOut(serializers.Serializer[Any]):
     flagged = serializers.IntegerField()
     done = serializers.IntegerField()
     appeals = serializers.IntegerField()
+    reported = serializers.IntegerField()
 
 
 class BrandViewCounts(APIView):

@@ -21,11 +21,28 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from moderation.models import Appeal, AppealOutcome, Decision, DecisionAction, Feature, FeatureEntry, OutboxMail
+from moderation.models import (
+    Appeal,
+    AppealOutcome,
+    Decision,
+    DecisionAction,
+    Feature,
+    FeatureEntry,
+    OutboxMail,
+    Report,
+)
 from submissions.models import Entry
 
 log = logging.getLogger(__name__)
+
+# The public report reasons in the words a fan reads in the e-mail about a hidden entry.
+REPORT_REASON_WORDS = {
+    "illegal": _lazy("Illegal content"),
+    "depicted_person": _lazy("Someone says it shows them and they did not agree"),
+    "minor": _lazy("Someone says it shows a minor"),
+}
 
 # A mail server that fails is tried again after 2, 4, 8… minutes, at most every six hours, for
 # about four days before the mail is given up (and logged as an error).
@@ -132,6 +149,54 @@ def appeal_decided(*, appeal: Appeal) -> OutboxMail:
     reference = f"D-{appeal.decision_id}" if appeal.decision_id else f"A-{appeal.pk}"
     parts.append(_("Appeal reference:") + f" A-{appeal.pk} ({reference})")
     parts.append(link)
+    [mail] = _outbox_add([(entry.author.email, subject, "\n\n".join(parts))])
+    return mail
+
+
+def report_reason_text(report: Report) -> str:
+    """A report's reason in the words a fan reads: the guideline cited, or the reason open to anyone."""
+    if report.guideline is not None:
+        return f"{report.guideline.number}. {report.guideline.text}"
+    return str(REPORT_REASON_WORDS.get(report.reason, report.reason))
+
+
+def entry_hidden(*, entry: Entry, reports: list[Report]) -> OutboxMail:
+    """Tell the fan their entry is temporarily hidden after reports, and why (a statement of
+    reasons); call inside the hiding transaction. Never names or counts the reporters."""
+    campaign = entry.campaign
+    names = {"hashtag": campaign.hashtag, "title": campaign.title}
+    reasons = list(dict.fromkeys(f"- {report_reason_text(report)}" for report in reports))
+    subject = _("Your %(hashtag)s entry is temporarily hidden") % names
+    parts = [
+        _(
+            "Your entry to %(title)s is temporarily hidden from the campaign page and the gallery "
+            "while the brand's moderators look at it."
+        )
+        % names,
+        _("Why: people reported it for these reasons:"),
+        "\n".join(reasons),
+        _(
+            "This was automatic: entries are hidden when several people report them, or at once when "
+            "someone says it shows them without their agreement or shows a minor. No person has decided yet."
+        ),
+        _("You need to do nothing now. We will e-mail you when a moderator keeps or removes it."),
+        _("Reference:") + f" {entry.pk}",
+        f"{settings.SITE_URL}{reverse('my-entries')}",
+    ]
+    [mail] = _outbox_add([(entry.author.email, subject, "\n\n".join(parts))])
+    return mail
+
+
+def entry_kept(*, entry: Entry) -> OutboxMail:
+    """Tell the fan a moderator looked at the reports and their entry is public again."""
+    campaign = entry.campaign
+    names = {"hashtag": campaign.hashtag, "title": campaign.title}
+    subject = _("Your %(hashtag)s entry is back") % names
+    parts = [
+        _("A moderator looked at the reports on your entry to %(title)s and kept it: it is visible again.") % names,
+        _("Reference:") + f" {entry.pk}",
+        f"{settings.SITE_URL}{reverse('my-entries')}",
+    ]
     [mail] = _outbox_add([(entry.author.email, subject, "\n\n".join(parts))])
     return mail
 

@@ -7,10 +7,10 @@ from typing import Any
 from django.dispatch import receiver
 from django.utils import timezone
 
-from moderation.models import Appeal, FeatureEntry
-from moderation.services import appeal_basis, queue_feature_document
+from moderation.models import Appeal, FeatureEntry, ReportResolution
+from moderation.services import appeal_basis, queue_feature_document, reports_resolve
 from submissions.models import Entry, EntryState
-from submissions.signals import entries_listed, entry_left_public
+from submissions.signals import entries_listed, entry_left_public, entry_withdrawn
 
 
 @receiver(entry_left_public, sender=Entry)
@@ -40,3 +40,9 @@ def appeals_of_entries(*, entries: list[Entry], **kwargs: Any) -> dict[Any, dict
     for appeal in Appeal.objects.filter(entry__in=[e for e in entries if e not in contested], outcome="upheld"):
         extras[appeal.entry_id] = {"appeal": {"appeal": appeal, "status": "upheld"}}
     return extras
+
+
+@receiver(entry_withdrawn, sender=Entry)
+def resolve_reports_of_withdrawn(*, entry: Entry, **kwargs: Any) -> None:
+    """Its author withdrew the entry: it is gone from public view, so its reports are closed."""
+    reports_resolve(entry=entry, resolution=ReportResolution.REMOVED, actor=None)

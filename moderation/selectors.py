@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, IntegerField, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Brand
 from campaigns.models import Campaign, Guideline
-from moderation.models import Appeal, Decision, Feature, FeatureEntry, ShortlistItem
+from moderation.models import Appeal, Decision, Feature, FeatureEntry, Report, ShortlistItem
 from submissions.models import Entry, EntryState, EntryTally, Rendition
 from submissions.storage import public_storage
 
@@ -223,9 +223,9 @@ def shortlist_week(*, campaign: Campaign, now: dt.datetime | None = None) -> tup
 
 
 # --- Queue views (the one-page console and its API) ----------------------------------------------
-# Reported joins these when reports exist (issue 8): a filter here, a count in queue_counts and a
-# tab and `g r` in static/js/console/queue.js, as Appeals (`g a`) did.
-QUEUE_VIEWS = ("pending", "flagged", "done", "appeals")
+# Each view is a filter here, a count in queue_counts and a tab and a `g` key in
+# static/js/console/queue.js.
+QUEUE_VIEWS = ("pending", "flagged", "reported", "appeals", "done")
 DONE_WINDOW = dt.timedelta(hours=24)
 
 
@@ -238,9 +238,10 @@ def queue_entries(
     q: str = "",
 ) -> QuerySet[Entry]:
     """A view of the brand's entries: pending (oldest first), flagged (pending with an automatic
-    flag), done (decided in the last 24 hours, latest first), appeals (entries with an open appeal,
-    oldest appeal first). `q` is an entry id, or words of the
-    caption or the fan's public name. Callers have checked the viewer's role."""
+    flag), done (decided in the last 24 hours, latest first), reported (public or hidden with open
+    reports, the oldest first report first), appeals (entries with an open appeal, oldest appeal
+    first). `q` is an entry id, or words of the caption or the fan's public name. Callers have
+    checked the viewer's role."""
     entries = Entry.objects.filter(brand=brand)
     if campaign is not None:
         entries = entries.filter(campaign_id=campaign.pk)
@@ -261,6 +262,12 @@ def queue_entries(
         )
     elif view == "appeals":
         entries = entries.filter(appeal__decided_at__isnull=True).order_by("appeal__created_at")
+    elif view == "reported":
+        entries = (
+            entries.filter(state__in=REPORTED_STATES, reports__isnull=False, reports__resolved_at__isnull=True)
+            .annotate(first_reported_at=Min("reports__created_at"))
+            .order_by("first_reported_at", "pk")
+        )
     else:
         entries = entries.filter(state=EntryState.PENDING).order_by("created_at")
         if view == "flagged":
@@ -290,7 +297,33 @@ def queue_counts(*, brand: Brand, campaign: Campaign | None = None, kind: str | 
     if kind:
         appeals = appeals.filter(entry__kind=kind)
     counts["appeals"] = appeals.count()
+    reported = Report.objects.filter(brand=brand, resolved_at__isnull=True, entry__state__in=REPORTED_STATES)
+    if campaign is not None:
+        reported = reported.filter(entry__campaign_id=campaign.pk)
+    if kind:
+        reported = reported.filter(entry__kind=kind)
+    counts["reported"] = reported.values("entry_id").distinct().count()
     return counts
+
+
+REPORTED_STATES = (EntryState.APPROVED, EntryState.FEATURED, EntryState.HIDDEN)
+REPORT_DETAILS_SHOWN = 5
+
+
+def report_summaries(*, entries: list[Entry]) -> dict[uuid.UUID, dict[str, Any]]:
+    """Per entry, its open reports: how many, per reason, the first one's time and the latest
+    details (up to five non-empty). Reporters are never named."""
+    summaries: dict[uuid.UUID, dict[str, Any]] = {}
+    reports = Report.objects.filter(entry__in=entries, resolved_at__isnull=True).order_by("created_at")
+    for report in reports.only("entry_id", "reason", "details", "created_at"):
+        summary = summaries.setdefault(
+            report.entry_id, {"count": 0, "reasons": {}, "first_at": report.created_at, "details": []}
+        )
+        summary["count"] += 1
+        summary["reasons"][report.reason] = summary["reasons"].get(report.reason, 0) + 1
+        if report.details:
+            summary["details"] = [report.details, *summary["details"]][:REPORT_DETAILS_SHOWN]
+    return summaries
 
 
 def last_decisions(*, entries: list[Entry]) -> dict[uuid.UUID, Decision]:

@@ -235,8 +235,9 @@ def _queue_page(
             for name, label in (
                 ("pending", _("Pending")),
                 ("flagged", _("Flagged")),
-                ("done", _("Done")),
+                ("reported", _("Reported")),
                 ("appeals", _("Appeals")),
+                ("done", _("Done")),
             )
         ],
         "campaigns": brand.campaigns.order_by("-opens_at"),
@@ -262,7 +263,7 @@ def queue(request: AuthenticatedHttpRequest, brand: str) -> HttpResponse:
         _set_skipped(request, brand_obj, [])
         return redirect("console-queue", brand=brand_obj.slug)
     filters = _queue_filters(request, brand_obj)
-    if filters["view"] in ("done", "appeals"):
+    if filters["view"] in ("done", "reported", "appeals"):
         # A list the page's script loads; nothing is claimed for it.
         return _queue_page(request, brand_obj, entry=None)
     skipped = _skipped(request, brand_obj)

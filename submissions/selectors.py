@@ -69,7 +69,9 @@ def rendition_urls(entry: Entry) -> list[dict[str, Any]]:
 
 
 def rejection_of(entry: Entry) -> dict[str, Any] | None:
-    """Why an entry was rejected or removed, in words the fan can read."""
+    """Why an entry was rejected, removed or hidden after reports, in words the fan can read."""
+    if entry.state == "hidden":
+        return {"reason": entry.rejection_reason, "guidelines": [], "note": ""}
     if entry.state not in ("rejected", "removed"):
         return None
     decision = next(iter(entry.decisions.all()), None)  # newest first

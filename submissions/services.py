@@ -20,7 +20,7 @@ from campaigns.models import Campaign
 from config.errors import Conflict, DomainError
 from submissions import media, video
 from submissions.models import ALT_TEXT_MAX, CAPTION_MAX, Entry, EntryKind, EntryState, EntryTally, Rendition
-from submissions.signals import entry_left_public
+from submissions.signals import entry_left_public, entry_withdrawn
 from submissions.storage import private_storage, public_storage
 
 log = logging.getLogger(__name__)
@@ -340,6 +340,7 @@ def entry_withdraw(*, actor: User, entry: Entry) -> Entry:
             entry_id=entry.pk,
             snapshot={"from": previous, "was_public": was_public},
         )
+        entry_withdrawn.send(sender=Entry, entry=entry)
         if was_public:
             withdrawn = entry
             transaction.on_commit(lambda: entry_unpublish_renditions(entry=withdrawn))

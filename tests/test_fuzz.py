@@ -54,6 +54,9 @@ DECIDED_BY_DATA = [
     # A rejection must cite guidelines, a reversal needs a reason that is not only white space.
     "/api/v1/brands/{brand}/bulk/",
     "/api/v1/entries/{entry_id}/reversal/",
+    # A report's reason may be one of the campaign's guideline codes; a removal cites them.
+    "/api/v1/entries/{entry_id}/reports/",
+    "/api/v1/entries/{entry_id}/remove/",
 ]
 # A multipart body carries every value as text: `caption=false` is the caption "false", so a "wrong
 # type" there is a valid request. Negative checks stay on for the JSON twin (complete), which reads

@@ -21,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from accounts.models import User
 from campaigns.models import Campaign, Guideline
-from moderation.models import Appeal, Decision, Feature, ShortlistItem
+from moderation.models import Appeal, Decision, Feature, Report, ShortlistItem
 from moderation.services import appeal_file, decisions_bulk, entry_decide, entry_shortlist
 from submissions.models import Entry
 from submissions.samples import sample_photo
@@ -108,6 +108,8 @@ ROUTES = [
     Route("POST", "/api/v1/decisions/{decision}/undo/", api=True),
     Route("POST", "/api/v1/entries/{approved}/reversal/", {"action": "withdraw_approval", "reason": "Oops"}, api=True),
     Route("GET", "/api/v1/entries/{pending}/activity/", api=True),
+    Route("POST", "/api/v1/entries/{approved}/keep/", {"note": "Fine"}, api=True),
+    Route("POST", "/api/v1/entries/{approved}/remove/", {"guidelines": ["safe"]}, api=True),
     Route("GET", "/api/v1/brands/{brand}/activity/", api=True),
     Route("GET", "/api/v1/brands/{brand}/activity/export.csv", api=True),
     Route("GET", "/api/v1/brands/{brand}/activity/export.jsonl", api=True),
@@ -132,6 +134,10 @@ NOT_BRAND_SCOPED = {
     # A person's own API tokens: someone else's token id is a 404 (tests/accounts/test_api_tokens.py).
     "api-tokens",
     "api-token-detail",
+    # Reporting a public entry: open to anyone (no account), per reporter (tests/moderation/test_reports_api.py).
+    "api-entry-reports",
+    # Its public page (/e/<id>/report/, outside console/): the same service, tests/moderation/test_report_page.py.
+    "entry-report",
 }
 
 
@@ -189,6 +195,7 @@ def snapshot() -> dict[str, Any]:
         "appeals": sorted(Appeal.objects.values_list("pk", "decided_at", "outcome")),
         "campaigns": sorted(Campaign.objects.values_list("slug", "title", "consent_version", "updated_at")),
         "guidelines": sorted(Guideline.objects.values_list("campaign_id", "code", "text", "active")),
+        "reports": sorted(Report.objects.values_list("pk", "resolved_at")),
     }
 
 

@@ -1,5 +1,5 @@
-"""Moderation operations: appeals, claim, decide (with an undo window), undo, bulk actions, reversals,
-removal, shortlist and publish the weekly feature.
+"""Moderation operations: claim, decide (with an undo window), undo, bulk actions, reversals,
+removal, shortlist and publish the weekly feature, public reports (auto-hide, keep), appeals.
 
 Each is one transaction with an explicit acting user; the permission check is part of it, so no
 caller can forget it (outsiders get Http404). Each writes its activity record in that transaction.
@@ -47,6 +47,15 @@ from moderation.services.features import (
     queue_feature_document,
 )
 from moderation.services.queue import queue_claim, queue_claim_next, queue_release, queue_renew
+from moderation.services.reports import (
+    DETAILS_MAX,
+    REPORTS_PER_HOUR,
+    entry_hide,
+    entry_keep,
+    report_create,
+    reporter_key,
+    reports_resolve,
+)
 
 __all__ = [
     "APPEAL_TEXT_MAX",
@@ -54,7 +63,9 @@ __all__ = [
     "BULK_MAX",
     "CLAIM_LEASE",
     "CLAIM_MAX",
+    "DETAILS_MAX",
     "NOTE_MAX",
+    "REPORTS_PER_HOUR",
     "RESTORE_TO",
     "REVERSALS",
     "SYSTEM_UNDO_WINDOW",
@@ -70,6 +81,8 @@ __all__ = [
     "decisions_apply_due",
     "decisions_bulk",
     "entry_decide",
+    "entry_hide",
+    "entry_keep",
     "entry_remove",
     "entry_reverse",
     "entry_shortlist",
@@ -83,6 +96,9 @@ __all__ = [
     "queue_feature_document",
     "queue_release",
     "queue_renew",
+    "report_create",
+    "reporter_key",
+    "reports_resolve",
     "schedule_apply",
     "undo_window",
 ]

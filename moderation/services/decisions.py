@@ -28,7 +28,7 @@ from activity.services import activity_record, activity_records
 from campaigns.models import Guideline
 from config.errors import Conflict, DomainError
 from moderation import notifications
-from moderation.models import Decision, DecisionAction, ShortlistItem
+from moderation.models import Decision, DecisionAction, Report, ReportResolution, ShortlistItem
 from moderation.services.common import (
     CLAIM_LEASE,
     NOTE_MAX,
@@ -559,12 +559,13 @@ def entry_reverse(*, actor: User, entry_id: uuid.UUID | str, action: str, reason
 def entry_remove(
     *, actor: User, entry_id: uuid.UUID | str, guideline_codes: Iterable[str] = (), note: str = ""
 ) -> Decision:
-    """Take down an approved or featured entry (after a report); its public files are deleted
-    and, if it was featured, the gallery document is rewritten without it."""
+    """Take down an approved, featured or hidden entry (after a report); its public files are
+    deleted and, if it was featured, the gallery document is rewritten without it. Its open
+    reports are resolved "removed"."""
     with transaction.atomic():
         entry = locked_entry(actor=actor, entry_id=entry_id, roles=MODERATE_ROLES)
-        if not entry.is_public:
-            raise Conflict(_("Only approved or featured entries can be removed."), field="entry")
+        if not entry.is_public and entry.state != EntryState.HIDDEN:
+            raise Conflict(_("Only approved, featured or hidden entries can be removed."), field="entry")
         guidelines = campaign_guidelines(campaign_id=entry.campaign_id, codes=guideline_codes)
         if not guidelines:
             raise DomainError(_("Cite at least one guideline when removing."), field="guidelines")
@@ -585,6 +586,9 @@ def entry_remove(
         removed = entry
         transaction.on_commit(lambda: entry_unpublish_renditions(entry=removed))
         ShortlistItem.objects.filter(entry=entry).delete()
+        Report.objects.filter(entry=entry, resolved_at__isnull=True).update(
+            resolved_at=now, resolved_by=actor, resolution=ReportResolution.REMOVED
+        )
         activity_record(
             actor=actor,
             verb="entry.removed",

@@ -139,7 +139,7 @@ def test_a_filter_naming_another_brands_campaign_finds_nothing(
     claims = client.post(f"/api/v1/brands/{brand.slug}/queue/claims/", {"campaign": "not-ours"}, format="json")
     assert claims.json()["entries"] == []
     counts = client.get(f"/api/v1/brands/{brand.slug}/views/", {"campaign": "not-ours"}).json()
-    assert counts == {"pending": 0, "flagged": 0, "done": 0, "appeals": 0}
+    assert counts == {"pending": 0, "flagged": 0, "done": 0, "appeals": 0, "reported": 0}
     assert client.get(f"/api/v1/brands/{brand.slug}/views/", {"campaign": roomy.slug}).json()["pending"] == 1
 
 
@@ -251,7 +251,7 @@ def test_views_count_and_search_the_brands_entries(moderator: Any, fan: Any, roo
     decide_now(actor=moderator, entry_id=c.pk, action="approve")
     client = api(moderator)
     counts = client.get(f"/api/v1/brands/{brand.slug}/views/").json()
-    assert counts == {"pending": 2, "flagged": 1, "done": 1, "appeals": 0}
+    assert counts == {"pending": 2, "flagged": 1, "done": 1, "appeals": 0, "reported": 0}
     found = client.get(f"/api/v1/brands/{brand.slug}/entries/", {"q": "moonwalk"}).json()["results"]
     assert [e["id"] for e in found] == [str(b.pk)]
     by_id = client.get(f"/api/v1/brands/{brand.slug}/entries/", {"q": str(a.pk)}).json()["results"]

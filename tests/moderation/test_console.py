@@ -479,7 +479,7 @@ def test_queue_page_claims_for_its_view_and_filters(
 
     page = client.get(f"{QUEUE}?view=flagged")
     assert page.context["entry"] == flagged
-    assert page.context["counts"] == {"pending": 2, "flagged": 1, "done": 0, "appeals": 0}
+    assert page.context["counts"] == {"pending": 2, "flagged": 1, "done": 0, "appeals": 0, "reported": 0}
     assert b'aria-current="page" aria-keyshortcuts="g f"' in page.content
     assert list(Entry.objects.filter(claimed_by=moderator)) == [flagged]
 

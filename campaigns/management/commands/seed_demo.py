@@ -77,6 +77,7 @@ class Command(BaseCommand):
                 campaign = self._campaign(users["admin@demo.fanfare.test"])
             if not campaign.entries.exists():
                 self._entries(campaign, users)
+            self._reports(campaign, users)
             if not Campaign.objects.filter(slug="summer-stage").exists():
                 self._scheduled_campaign(users["admin@demo.fanfare.test"])
             if not Campaign.objects.filter(slug="warm-up-week").exists():
@@ -86,6 +87,9 @@ class Command(BaseCommand):
         self.stdout.write("Scheduled: /c/summer-stage/ (a preview for the brand's team until it opens; 404 for others)")
         self.stdout.write("A week of two moderators' work: /console/northern-lights/moderators/")
         self.stdout.write("An open appeal for Sam to decide: /console/northern-lights/queue/?view=appeals")
+        self.stdout.write(
+            "Reported entries (one still public, one hidden): /console/northern-lights/queue/?view=reported"
+        )
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for email, _name, role in DEMO_USERS:
             self.stdout.write(f"  {email:32} {role or 'fan'}")
@@ -203,6 +207,36 @@ class Command(BaseCommand):
             )
         feature_publish(campaign=campaign, iso_year=year, iso_week=week)
         self._video_entry(campaign, fans[0])
+
+    def _reports(self, campaign: Campaign, users: dict[str, User]) -> None:
+        """Two reports on an approved entry (still public: in the Reported view), and one entry
+        hidden at once by a "depicted person" report (the fan has the e-mail)."""
+        from moderation.models import Report
+        from moderation.services import report_create
+
+        if Report.objects.filter(entry__campaign=campaign).exists():
+            return
+        approved = list(campaign.entries.filter(state="approved").order_by("created_at")[:2])
+        if len(approved) < 2:
+            return
+        public, hidden = approved
+        report_create(
+            actor=None,
+            entry_id=public.pk,
+            reason="illegal",
+            details="This is a clip from a TV show, not a fan's own video.",
+            address="192.0.2.10",
+            agent="Demo visitor",
+        )
+        report_create(actor=users["lena@demo.fanfare.test"], entry_id=public.pk, reason="song")
+        report_create(
+            actor=None,
+            entry_id=hidden.pk,
+            reason="depicted_person",
+            details="That is me in the background; I did not agree to be filmed.",
+            address="192.0.2.11",
+            agent="Demo visitor",
+        )
 
     def _video_entry(self, campaign: Campaign, fan: User) -> None:
         """One video waiting in the queue, when this machine has ffmpeg to make it."""

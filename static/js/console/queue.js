@@ -25,7 +25,7 @@ const BULK_MAX = 500;
 const UNDO_MS = config.undo_seconds * 1000;
 
 const state = {
-  view: config.view, // pending | flagged | done | appeals
+  view: config.view, // pending | flagged | reported | appeals | done
   layout: "one", // one | grid
   filters: { campaign: config.filters.campaign, kind: config.filters.kind, q: config.filters.q },
   generation: 0, // bumped when the view or a filter changes: answers for an older one are dropped
@@ -152,8 +152,10 @@ function excludeIds() {
   return [...state.skipped.slice(-50), ...state.deck.map((item) => item.entry.id), ...unacked].slice(-100);
 }
 
+// Done and Reported are lists browsed with j/k; the other views are decks of claimed entries.
+const LIST_VIEWS = new Set(["done", "reported", "appeals"]);
 function deckMode() {
-  return state.view !== "done" && state.view !== "appeals";
+  return !LIST_VIEWS.has(state.view);
 }
 
 // Moving averages of the moderator's pace (ms between decisions) and of how long an entry takes
@@ -311,6 +313,7 @@ function positionText() {
 function emptyText() {
   if (state.view === "done") return "Nothing decided in the last 24 hours matches.";
   if (state.view === "appeals") return "No appeals are waiting for a decision.";
+  if (state.view === "reported") return "No reported entries wait for a look.";
   if (state.view === "flagged") return "No flagged entries are waiting.";
   return "Nothing is waiting for review that you can take. New entries appear here once they are processed.";
 }
@@ -567,6 +570,10 @@ const REVERSALS = {
 function drawReversal() {
   const box = $("q-reversal");
   const item = current();
+  if (item && state.view === "reported") {
+    drawReports(box, item.entry);
+    return;
+  }
   if (!item || state.view !== "done") return;
   const { entry } = item;
   const decision = entry.last_decision;
@@ -582,6 +589,59 @@ function drawReversal() {
     parts.push(el("button", { type: "button", className: "secondary", "data-act": "reverse", "data-action": reversal[0] }, `${reversal[1]}…`));
   }
   box.replaceChildren(...parts);
+}
+
+// --- Reported: the reasons and counts, keep or remove ---------------------------------------------
+const REPORT_REASONS = { illegal: "Illegal content", depicted_person: "Shows someone who did not agree", minor: "Shows a minor" };
+
+function drawReports(box, entry) {
+  const reports = entry.reports || { count: 0, reasons: {}, details: [] };
+  const reasons = Object.entries(reports.reasons).map(([reason, n]) => {
+    const guideline = (entry.guidelines || []).find((g) => g.code === reason);
+    const label = guideline ? `${guideline.number}. ${guideline.text}` : REPORT_REASONS[reason] || reason;
+    return el("li", {}, `${label} × ${n}`);
+  });
+  const select = el("select", { id: "q-remove-guideline", "aria-label": "Guideline the entry breaks" },
+    el("option", { value: "" }, "Remove citing…"),
+    ...(entry.guidelines || []).map((g) => el("option", { value: g.code }, `${g.number}. ${g.text}`)));
+  box.replaceChildren(
+    el("div", { className: "q-reports" },
+      el("p", {}, el("strong", { text: entry.state === "hidden" ? "Hidden after reports. " : "Still public. " }),
+        `${reports.count} ${reports.count === 1 ? "report" : "reports"} since ${fmtTime(reports.first_at)}`),
+      el("ul", {}, ...reasons),
+      ...(reports.details.length ? [el("p", { className: "help", text: "What reporters wrote:" }),
+        el("ul", { className: "q-report-details" }, ...reports.details.map((d) => el("li", { text: d })))] : []),
+      el("div", { className: "row" },
+        el("button", { type: "button", "data-act": "keep" }, entry.state === "hidden" ? "Keep (show it again)" : "Keep"),
+        select,
+        el("button", { type: "button", className: "danger", "data-act": "remove" }, "Remove")),
+      el("p", { className: "error", id: "q-report-error", role: "alert" })));
+}
+
+async function resolveReported(act) {
+  const item = current();
+  if (!item) return;
+  const { entry } = item;
+  try {
+    if (act === "keep") {
+      await api.post(`/entries/${entry.id}/keep/`, {});
+      say(`Kept: the entry by ${entry.creator} is public.`);
+    } else {
+      const code = $("q-remove-guideline").value;
+      if (!code) {
+        $("q-report-error").textContent = "Choose the guideline it breaks.";
+        $("q-remove-guideline").setAttribute("aria-invalid", "true");
+        $("q-remove-guideline").focus();
+        return;
+      }
+      await api.post(`/entries/${entry.id}/remove/`, { guidelines: [code] });
+      say(`Removed the entry by ${entry.creator}.`);
+    }
+    refreshList();
+    refreshCounts(0);
+  } catch (error) {
+    $("q-report-error").textContent = error.message;
+  }
 }
 
 // Undo from the Done view: the entry's own open decision, made here or on an earlier page.
@@ -818,7 +878,9 @@ function switchView(name) {
     if (tab.dataset.view === name) tab.setAttribute("aria-current", "page");
     else tab.removeAttribute("aria-current");
   }
-  $("q-view-name").textContent = { pending: "Pending", flagged: "Flagged", done: "Done", appeals: "Appeals" }[name];
+  $("q-view-name").textContent = {
+    pending: "Pending", flagged: "Flagged", reported: "Reported", appeals: "Appeals", done: "Done",
+  }[name];
   load();
   say(`${$("q-view-name").textContent}.`);
 }
@@ -972,9 +1034,9 @@ function handle({ token, at }) {
   if (token.startsWith("Arrow") && state.layout !== "grid") return undefined;
   if (state.prefix === "g") {
     state.prefix = null;
-    const target = { p: "pending", f: "flagged", d: "done", a: "appeals" }[token];
+    const target = { p: "pending", f: "flagged", r: "reported", a: "appeals", d: "done" }[token];
     if (target) switchView(target);
-    else say("After g: p for Pending, f for Flagged, d for Done, a for Appeals.");
+    else say("After g: p for Pending, f for Flagged, r for Reported, a for Appeals, d for Done.");
     return undefined;
   }
   if (state.prefix === "*") {
@@ -1009,8 +1071,8 @@ function handle({ token, at }) {
     case "a":
       if (state.view === "appeals" && !grid && !state.selected.size) {
         say("Decide the appeal with the buttons below, giving the fan your reasons.");
-      } else if (state.view === "done" && !grid && !state.selected.size) {
-        say("This entry is decided already; use the buttons below to reverse it.");
+      } else if (!deckMode() && !grid && !state.selected.size) {
+        say("This entry is decided already; use the buttons below.");
       } else if (state.selected.size || grid) bulk("approve", []);
       else decide("approve", [], at);
       break;
@@ -1019,8 +1081,8 @@ function handle({ token, at }) {
         say("Decide the appeal with the buttons below, giving the fan your reasons.");
         break;
       }
-      if (state.view === "done" && !grid && !state.selected.size) {
-        say("This entry is decided already; use the buttons below to reverse it.");
+      if (!deckMode() && !grid && !state.selected.size) {
+        say("This entry is decided already; use the buttons below.");
         break;
       }
       if (!guidelinesOf().length) {
@@ -1187,6 +1249,7 @@ function wire() {
     const button = event.target.closest("button");
     if (!button) return;
     if (button.dataset.act === "undo-entry") undoDecisionOf(current()?.entry);
+    else if (button.dataset.act === "keep" || button.dataset.act === "remove") resolveReported(button.dataset.act);
     else if (button.dataset.act === "reverse") askReason(button.dataset.action, button.textContent.replace("…", ""));
   });
   $("q-grid-more").addEventListener("click", moreList);

@@ -120,8 +120,8 @@ export class EntryView {
     note.textContent = banner || "";
     this.guidelines(entry.guidelines || []);
     $("decision-form").action = this.config.decide_url.replace("00000000-0000-0000-0000-000000000000", entry.id);
-    $("decision-form").hidden = view === "done" || view === "appeals";
-    $("q-reversal").hidden = view !== "done";
+    $("decision-form").hidden = view === "done" || view === "appeals" || view === "reported";
+    $("q-reversal").hidden = view !== "done" && view !== "reported";
     $("q-appeal").hidden = view !== "appeals";
   }
 
