@@ -54,6 +54,8 @@ DECIDED_BY_DATA = [
     # A rejection must cite guidelines, a reversal needs a reason that is not only white space.
     "/api/v1/brands/{brand}/bulk/",
     "/api/v1/entries/{entry_id}/reversal/",
+    # Whether an entry may be sent again depends on its rejection's guidelines and its campaign.
+    "/api/v1/entries/{entry_id}/resubmit/",
 ]
 # A multipart body carries every value as text: `caption=false` is the caption "false", so a "wrong
 # type" there is a valid request. Negative checks stay on for the JSON twin (complete), which reads
