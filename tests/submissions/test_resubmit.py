@@ -262,3 +262,27 @@ def test_the_chain_is_kept_across_versions(fan: Any, moderator: Any, campaign: C
     assert [h["id"] for h in history] == [second.pk, first.pk]
     assert history[1]["caption"] == "My moves"
     assert history[0]["decision"]["guidelines"][0]["code"] == "too-dark"
+
+
+def test_moderator_sees_the_new_version_with_the_previous_decision(
+    api: Any, client: Any, fan: Any, moderator: Any, campaign: Campaign, too_dark: Guideline
+) -> None:
+    entry = rejected(fan=fan, moderator=moderator, campaign=campaign, codes=["too-dark"])
+    new = resubmit(fan, entry)
+    queue = api(moderator).get(f"/api/v1/brands/{campaign.brand.slug}/queue/").json()
+    items = queue["results"] if isinstance(queue, dict) else queue
+    shown = next(e for e in items if e["id"] == str(new.pk))
+    assert shown["resubmission_of"] == str(entry.pk)
+    assert shown["previous_decision"]["guidelines"][0]["text"] == "The picture is bright enough to see."
+    assert shown["history"][0]["caption"] == "My moves"
+    assert any(g["code"] == "too-dark" and g["fixable"] for g in shown["guidelines"])
+    client.force_login(moderator)
+    page = client.get(f"/console/{campaign.brand.slug}/queue/").content.decode()
+    assert "New version" in page
+    assert "The picture is bright enough to see." in page
+    assert f"/console/{campaign.brand.slug}/entries/{entry.pk}/" in page
+    detail = client.get(f"/console/{campaign.brand.slug}/entries/{new.pk}/").content.decode()
+    assert "New version" in detail
+    assert "“My moves”" in detail
+    earlier = client.get(f"/console/{campaign.brand.slug}/entries/{entry.pk}/").content.decode()
+    assert f"/console/{campaign.brand.slug}/entries/{new.pk}/" in earlier
