@@ -52,6 +52,11 @@ def entry_decided(*, decision: Decision) -> OutboxMail:
             parts = [_("Your entry to %(title)s does not follow these guidelines:") % names, rules]
         if decision.note:
             parts.append(_("Moderator's note:") + " " + decision.note)
+        cited = list(decision.guidelines.all())
+        if decision.action == DecisionAction.REJECT and cited and all(g.fixable for g in cited):
+            again = f"{settings.SITE_URL}{reverse('entry-create', kwargs={'slug': campaign.slug})}?resubmit={entry.pk}"
+            parts.append(_("You can fix this and send a new version of your entry while the campaign is open:"))
+            parts.append(again)
     parts.append(link)
     [mail] = _outbox_add([(entry.author.email, subject, "\n\n".join(parts))])
     return mail

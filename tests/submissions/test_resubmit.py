@@ -286,3 +286,77 @@ def test_moderator_sees_the_new_version_with_the_previous_decision(
     assert "“My moves”" in detail
     earlier = client.get(f"/console/{campaign.brand.slug}/entries/{entry.pk}/").content.decode()
     assert f"/console/{campaign.brand.slug}/entries/{new.pk}/" in earlier
+
+
+def test_rejection_mail_offers_a_new_version_only_for_fixable_guidelines(
+    fan: Any, moderator: Any, campaign: Campaign, too_dark: Guideline
+) -> None:
+    from moderation.models import OutboxMail
+
+    fixable = rejected(fan=fan, moderator=moderator, campaign=campaign, codes=["too-dark"])
+    mail = OutboxMail.objects.filter(to=fan.email).latest("created_at")
+    assert f"/c/{campaign.slug}/enter/?resubmit={fixable.pk}" in mail.body
+    rejected(fan=fan, moderator=moderator, campaign=campaign, codes=["too-dark", "own-work"], seed=5)
+    mail = OutboxMail.objects.filter(to=fan.email).latest("created_at")
+    assert "resubmit=" not in mail.body
+
+
+def test_my_entries_offers_a_new_version_and_the_form_is_prefilled(
+    client: Any, fan: Any, moderator: Any, campaign: Campaign, too_dark: Guideline
+) -> None:
+    entry = rejected(fan=fan, moderator=moderator, campaign=campaign, codes=["too-dark"])
+    client.force_login(fan)
+    page = client.get("/me/entries/").content.decode()
+    link = f"/c/{campaign.slug}/enter/?resubmit={entry.pk}"
+    assert "Send a new version" in page
+    assert link in page
+    form = client.get(link).content.decode()
+    assert "The picture is bright enough to see." in form
+    assert 'value="A fan dancing"' in form
+    assert "My moves" in form
+    assert f'data-resubmit-url="/api/v1/entries/{entry.pk}/resubmit/"' in form
+
+
+def test_the_form_without_javascript_sends_a_caption_only_version(
+    client: Any, fan: Any, moderator: Any, campaign: Campaign, too_dark: Guideline
+) -> None:
+    entry = rejected(fan=fan, moderator=moderator, campaign=campaign, codes=["too-dark"])
+    client.force_login(fan)
+    response = client.post(f"/c/{campaign.slug}/enter/?resubmit={entry.pk}", {**DETAILS, "resubmit": str(entry.pk)})
+    assert response.status_code == 302
+    new = Entry.objects.get(resubmission_of=entry)
+    assert response["Location"] == f"/e/{new.pk}/"
+    assert new.caption == DETAILS["caption"]
+    assert "Send a new version" not in client.get("/me/entries/").content.decode()
+
+
+def test_the_form_without_javascript_takes_a_new_file(
+    client: Any, fan: Any, moderator: Any, campaign: Campaign, too_dark: Guideline
+) -> None:
+    entry = rejected(fan=fan, moderator=moderator, campaign=campaign, codes=["too-dark"])
+    client.force_login(fan)
+    upload = SimpleUploadedFile("new.jpg", sample_photo(seed=77, size=(700, 500)), content_type="image/jpeg")
+    response = client.post(f"/c/{campaign.slug}/enter/", {**DETAILS, "resubmit": str(entry.pk), "file": upload})
+    assert response.status_code == 302, response.content.decode()[:1500]
+    new = Entry.objects.get(resubmission_of=entry)
+    assert (new.width, new.height) == (700, 500)
+
+
+def test_someone_elses_entry_cannot_be_opened_for_a_new_version(
+    client: Any, fan: Any, other_fan: Any, moderator: Any, campaign: Campaign, too_dark: Guideline
+) -> None:
+    entry = rejected(fan=fan, moderator=moderator, campaign=campaign, codes=["too-dark"])
+    client.force_login(other_fan)
+    assert client.get(f"/c/{campaign.slug}/enter/?resubmit={entry.pk}").status_code == 404
+
+
+def test_the_form_says_when_a_rejection_cannot_be_fixed(
+    client: Any, fan: Any, moderator: Any, campaign: Campaign, too_dark: Guideline
+) -> None:
+    entry = rejected(fan=fan, moderator=moderator, campaign=campaign, codes=["own-work"])
+    client.force_login(fan)
+    page = client.get(f"/c/{campaign.slug}/enter/?resubmit={entry.pk}").content.decode()
+    assert "cannot be fixed with a new version" in page
+    response = client.post(f"/c/{campaign.slug}/enter/", {**DETAILS, "resubmit": str(entry.pk)})
+    assert response.status_code == 400
+    assert not Entry.objects.filter(resubmission_of=entry).exists()
