@@ -6,6 +6,7 @@ test_content_security_policy.py); the form is sent once with a new file, once ke
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,19 @@ from accounts.models import Role, User
 from campaigns.models import Campaign, Guideline
 from submissions.models import Entry, EntryState
 from submissions.samples import sample_photo
-from tests.e2e.test_content_security_policy import DESKTOP, PHONE, Walk, shots  # noqa: F401  # `shots` is a fixture
+from tests.e2e.test_content_security_policy import DESKTOP, PHONE, Walk
 from tests.factories import BrandFactory, CampaignFactory, MembershipFactory, UserFactory
 from tests.helpers import decide_now, pending_entry
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where screenshots go: FANFARE_SCREENSHOTS to keep them for a look, a temporary folder otherwise."""
+    folder = Path(os.environ.get("FANFARE_SCREENSHOTS") or tmp_path / "shots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def logged_in(walk: Walk, user: User, site: str) -> Walk:
