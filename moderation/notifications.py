@@ -53,7 +53,8 @@ def entry_decided(*, decision: Decision) -> OutboxMail:
         if decision.note:
             parts.append(_("Moderator's note:") + " " + decision.note)
         cited = list(decision.guidelines.all())
-        if decision.action == DecisionAction.REJECT and cited and all(g.fixable for g in cited):
+        fixable = cited and all(g.fixable for g in cited)
+        if decision.action == DecisionAction.REJECT and fixable and campaign.is_open():
             again = f"{settings.SITE_URL}{reverse('entry-create', kwargs={'slug': campaign.slug})}?resubmit={entry.pk}"
             parts.append(_("You can fix this and send a new version of your entry while the campaign is open:"))
             parts.append(again)

@@ -40,6 +40,19 @@ def entry_resubmit(
     and alt text change. Either way the new entry is processed and queued like any other, counts
     once against the per-fan limits, and `entry.resubmitted` is recorded by the fan.
     """
+    try:
+        return _resubmit(actor=actor, entry=entry, caption=caption, alt_text=alt_text, consent=consent, slot_id=slot_id)
+    except Conflict:
+        raise
+    except DomainError:
+        if slot_id is not None:  # a refused version frees its upload slot, as a refused completion does
+            uploads.upload_slot_release(author=actor, slot_id=slot_id)
+        raise
+
+
+def _resubmit(
+    *, actor: User, entry: Entry, caption: str, alt_text: str, consent: bool, slot_id: uuid.UUID | str | None
+) -> Entry:
     caption, alt_text = caption.strip(), alt_text.strip()
     with transaction.atomic():
         previous = Entry.objects.select_for_update().select_related("campaign").filter(pk=entry.pk).first()

@@ -35,7 +35,7 @@ from accounts.models import User
 from campaigns.models import Campaign
 from config.clients import client_network
 from config.errors import Conflict, DomainError, RateLimited
-from submissions.models import Entry, EntryKind, UploadSlot
+from submissions.models import Entry, EntryKind, EntryState, UploadSlot
 from submissions.services import (
     check_can_enter,
     check_details,
@@ -76,6 +76,8 @@ def upload_slot_create(
         raise DomainError(
             _("Send a photo (JPEG, PNG, WebP, HEIC, GIF) or a video (MP4, MOV, WebM)."), field="content_type"
         )
+    if resubmission and not _has_rejected_entry(author=author, campaign=campaign):
+        raise DomainError(_("You have no rejected entry here to send a new version of."), field="resubmission")
     check_can_enter(author=author, campaign=campaign, kind=kind, resubmission=resubmission)
     check_size(campaign=campaign, size=size)
     slot_id = uuid.uuid4()
@@ -115,6 +117,13 @@ def upload_slot_create(
             expires_at=now + SLOT_LIFETIME,
             client_address=client or None,
         )
+
+
+def _has_rejected_entry(*, author: User, campaign: Campaign) -> bool:
+    """A rejected entry of the fan's here with no new version yet (the resubmit endpoint checks which)."""
+    return Entry.objects.filter(
+        author=author, campaign=campaign, state=EntryState.REJECTED, resubmission__isnull=True
+    ).exists()
 
 
 def _seconds_until_one_frees(slots: QuerySet[UploadSlot], *, now: dt.datetime) -> int:

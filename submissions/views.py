@@ -142,6 +142,7 @@ def entry_detail(request: HttpRequest, entry_id: str) -> HttpResponse:
             "webp_srcset": ", ".join(f"{r['url']} {r['width']}w" for r in webps),
             "rejection": selectors.rejection_of(entry),
             "is_author": entry.author_id == request.user.pk,
+            "resubmittable": entry.author_id == request.user.pk and selectors.entry_resubmittable(entry),
             "in_progress": entry.state in ("uploaded", "processing"),
         },
     )

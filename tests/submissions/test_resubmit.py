@@ -360,3 +360,42 @@ def test_the_form_says_when_a_rejection_cannot_be_fixed(
     response = client.post(f"/c/{campaign.slug}/enter/", {**DETAILS, "resubmit": str(entry.pk)})
     assert response.status_code == 400
     assert not Entry.objects.filter(resubmission_of=entry).exists()
+
+
+def test_a_resubmission_slot_needs_a_rejected_entry(api: Any, fan: Any, campaign: Campaign) -> None:
+    response = api(fan).post(
+        f"/api/v1/campaigns/{campaign.slug}/uploads/",
+        {"content_type": "image/jpeg", "size": 1000, "resubmission": True},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "resubmission" in response.json()
+
+
+def test_entry_page_offers_a_new_version_to_its_author_only(
+    client: Any, fan: Any, other_fan: Any, moderator: Any, campaign: Campaign, too_dark: Guideline
+) -> None:
+    entry = rejected(fan=fan, moderator=moderator, campaign=campaign, codes=["too-dark"])
+    client.force_login(fan)
+    assert f"?resubmit={entry.pk}" in client.get(f"/e/{entry.pk}/").content.decode()
+    client.force_login(moderator)
+    assert "?resubmit=" not in client.get(f"/e/{entry.pk}/").content.decode()
+
+
+def test_a_refused_new_file_frees_its_upload_slot(
+    api: Any, fan: Any, moderator: Any, campaign: Campaign, too_dark: Guideline
+) -> None:
+    from submissions.models import UploadSlot
+
+    entry = rejected(fan=fan, moderator=moderator, campaign=campaign, codes=["too-dark"])
+    client = api(fan)
+    slot = client.post(
+        f"/api/v1/campaigns/{campaign.slug}/uploads/",
+        {"content_type": "image/jpeg", "size": 1000, "resubmission": True},
+        format="json",
+    ).json()
+    response = client.post(f"/api/v1/entries/{entry.pk}/resubmit/", {**DETAILS, "slot": slot["id"]}, format="json")
+    assert response.status_code == 400
+    assert "file" in response.json()
+    assert UploadSlot.objects.get(pk=slot["id"]).expires_at <= timezone.now()
+    assert not Entry.objects.filter(resubmission_of=entry).exists()
