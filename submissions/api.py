@@ -95,7 +95,7 @@ class PreviousDecisionOut(serializers.Serializer[dict[str, Any]]):
 class EntryOut(serializers.ModelSerializer[Entry]):
     campaign = serializers.SlugRelatedField[Campaign](slug_field="slug", read_only=True)
     resubmission_of = serializers.PrimaryKeyRelatedField[Entry](
-        read_only=True, help_text="The rejected entry this one is a new version of, or null."
+        read_only=True, allow_null=True, help_text="The rejected entry this one is a new version of, or null."
     )
     previous_decision = serializers.SerializerMethodField()
     resubmittable = serializers.SerializerMethodField()
@@ -205,8 +205,17 @@ class EntryDetail(APIView):
 SEND_PHOTO_OR_VIDEO = _("Send a photo (JPEG, PNG, WebP, HEIC, GIF) or a video (MP4, MOV, WebM).")
 
 
+class JSONBooleanField(serializers.BooleanField):
+    """true or false as JSON has them: a form's text ("0", "on") is refused, as the schema says."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
 class UploadSlotIn(serializers.Serializer[Any]):
-    resubmission = serializers.BooleanField(
+    resubmission = JSONBooleanField(
         required=False,
         default=False,
         help_text="The file is for a new version of a rejected entry (POST /entries/{id}/resubmit/ with the slot).",
