@@ -130,8 +130,8 @@ def check_can_enter(*, author: User, campaign: Campaign, kind: str | None = None
     """The campaign takes entries now, of this kind, and the fan is within the per-fan limits.
 
     Checked when a fan asks for an upload slot and again when the entry is created. A new
-    version of a rejected entry (`resubmission`) counts once: the rejected one is out of the
-    total already, and neither it nor its new version counts toward the per-day limit again.
+    version of a rejected entry (`resubmission`) counts once: the rejected one no longer counts,
+    and the new version may be sent at the per-day limit (the limit counts it afterwards).
     """
     if not campaign.is_open():
         raise DomainError(_("This campaign is not accepting entries right now."), field="campaign")
@@ -155,7 +155,7 @@ def check_can_enter(*, author: User, campaign: Campaign, kind: str | None = None
         )
     if resubmission:
         return
-    today = live.filter(created_at__gte=timezone.now() - dt.timedelta(days=1), resubmission_of__isnull=True).count()
+    today = live.filter(created_at__gte=timezone.now() - dt.timedelta(days=1)).count()
     if today >= campaign.max_entries_per_fan_per_day:
         raise DomainError(
             _("You sent %(n)s entries in the last 24 hours, the most this campaign allows per day. Try again later.")

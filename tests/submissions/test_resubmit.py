@@ -399,3 +399,15 @@ def test_a_refused_new_file_frees_its_upload_slot(
     assert "file" in response.json()
     assert UploadSlot.objects.get(pk=slot["id"]).expires_at <= timezone.now()
     assert not Entry.objects.filter(resubmission_of=entry).exists()
+
+
+def test_a_new_version_sent_today_counts_toward_todays_limit(
+    fan: Any, moderator: Any, campaign: Campaign, too_dark: Guideline
+) -> None:
+    Campaign.objects.filter(pk=campaign.pk).update(max_entries_per_fan_per_day=1)
+    campaign.refresh_from_db()
+    entry = rejected(fan=fan, moderator=moderator, campaign=campaign, codes=["too-dark"])
+    resubmit(fan, entry)
+    with pytest.raises(DomainError) as exc:
+        pending_entry(author=fan, campaign=campaign, seed=8)
+    assert "24 hours" in exc.value.message
