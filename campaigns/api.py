@@ -15,7 +15,7 @@ from campaigns.selectors import campaign_for_viewer, campaigns_open
 class GuidelineOut(serializers.ModelSerializer[Guideline]):
     class Meta:
         model = Guideline
-        fields = ("number", "code", "text")
+        fields = ("number", "code", "text", "fixable")
 
 
 class CampaignOut(serializers.ModelSerializer[Campaign]):

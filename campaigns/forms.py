@@ -46,7 +46,9 @@ class CampaignForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "true"}),
         help_text=_(
             "One per line as “code: rule”, e.g. “own-work: It is your own work.” Codes use lower-case "
-            "letters, digits and dashes; moderators cite them when rejecting."
+            "letters, digits and dashes; moderators cite them when rejecting. End a line with “[fixable]” "
+            "(e.g. “too-dark: The picture is bright enough to see. [fixable]”) when a fan can fix it: "
+            "a rejection citing only fixable guidelines lets the fan send a new version."
         ),
     )
     opens_at = forms.DateTimeField(

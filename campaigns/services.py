@@ -18,6 +18,9 @@ from campaigns.models import Campaign, Guideline
 from config.errors import DomainError
 
 GUIDELINE_LINE = re.compile(r"^\s*([a-z0-9][a-z0-9-]{0,31})\s*:\s*(\S.{0,299})$")
+# A guideline the fan can fix and send a new version for ends its line with this marker.
+FIXABLE_MARKER = re.compile(r"\s*\[fixable\]\s*$", re.IGNORECASE)
+FIXABLE_TEXT = "[fixable]"
 
 CAMPAIGN_FIELDS = (
     "slug",
@@ -42,13 +45,19 @@ CAMPAIGN_FIELDS = (
 )
 
 
-def parse_guidelines(text: str) -> list[tuple[str, str]]:
-    """Read guidelines written one per line as `code: rule text`; DomainError names the bad line."""
-    rules: list[tuple[str, str]] = []
+def parse_guidelines(text: str) -> list[tuple[str, str, bool]]:
+    """Read guidelines written one per line as `code: rule text`; DomainError names the bad line.
+
+    A line ending in `[fixable]` marks a guideline the fan can fix by sending a new version.
+    Returns (code, text, fixable) triples in order.
+    """
+    rules: list[tuple[str, str, bool]] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        match = GUIDELINE_LINE.match(line.strip())
+        stripped = line.strip()
+        fixable = bool(FIXABLE_MARKER.search(stripped))
+        match = GUIDELINE_LINE.match(FIXABLE_MARKER.sub("", stripped))
         if not match:
             raise DomainError(
                 _(
@@ -58,8 +67,8 @@ def parse_guidelines(text: str) -> list[tuple[str, str]]:
                 % {"n": number},
                 field="guidelines",
             )
-        rules.append((match.group(1), match.group(2).strip()))
-    codes = [code for code, _text in rules]
+        rules.append((match.group(1), match.group(2).strip(), fixable))
+    codes = [code for code, _text, _fixable in rules]
     if len(set(codes)) != len(codes):
         raise DomainError(_("Each guideline needs its own code."), field="guidelines")
     if not rules:
@@ -68,7 +77,9 @@ def parse_guidelines(text: str) -> list[tuple[str, str]]:
 
 
 def guidelines_as_text(campaign: Campaign) -> str:
-    return "\n".join(f"{g.code}: {g.text}" for g in campaign.guidelines.all())
+    return "\n".join(
+        f"{g.code}: {g.text} {FIXABLE_TEXT}" if g.fixable else f"{g.code}: {g.text}" for g in campaign.guidelines.all()
+    )
 
 
 def _validate(campaign: Campaign) -> None:
@@ -97,34 +108,34 @@ class GuidelineChanges:
     def __bool__(self) -> bool:
         return bool(self.added or self.edited or self.retired or self.deleted or self.reordered)
 
-    def snapshot(self, rules: list[tuple[str, str]]) -> dict[str, Any]:
+    def snapshot(self, rules: list[tuple[str, str, bool]]) -> dict[str, Any]:
         changes = {k: v for k, v in vars(self).items() if v and k != "reordered"}
-        return {**changes, "codes": [code for code, _t in rules]}
+        return {**changes, "codes": [code for code, _t, _f in rules]}
 
 
-def _save_guidelines(campaign: Campaign, rules: list[tuple[str, str]]) -> GuidelineChanges:
+def _save_guidelines(campaign: Campaign, rules: list[tuple[str, str, bool]]) -> GuidelineChanges:
     """Keep guidelines whose code stays (past decisions cite them), renumber, add the new ones.
 
     A guideline cited by a decision is kept even if its line was deleted, so history stays true.
     Returns what changed.
     """
     existing = {g.code: g for g in campaign.guidelines.all()}
-    before = {g.code: (g.number, g.text, g.active) for g in existing.values()}
-    keep = {code for code, _t in rules}
+    before = {g.code: (g.number, g.text, g.active, g.fixable) for g in existing.values()}
+    keep = {code for code, _t, _f in rules}
     changes = GuidelineChanges()
     # Park numbers out of the way first so renumbering never collides with the unique constraint.
     for offset, g in enumerate(existing.values(), start=1000):
         g.number = offset
         g.save(update_fields=["number"])
-    for number, (code, text) in enumerate(rules, start=1):
+    for number, (code, text, fixable) in enumerate(rules, start=1):
         g = existing.get(code) or Guideline(campaign=campaign, code=code)
         if code not in before:
             changes.added.append(code)
-        elif before[code][1:] != (text, True):
+        elif before[code][1:] != (text, True, fixable):
             changes.edited.append(code)
         elif before[code][0] != number:
             changes.reordered = True
-        g.number, g.text, g.active = number, text, True
+        g.number, g.text, g.active, g.fixable = number, text, True, fixable
         g.save()
     for code, g in existing.items():
         if code not in keep:
@@ -185,7 +196,7 @@ def campaign_create(*, actor: User, brand: Brand, guidelines: str, **fields: Any
             snapshot={
                 **settings,
                 "consent_version": campaign.consent_version,
-                "guidelines": [code for code, _t in rules],
+                "guidelines": [code for code, _t, _f in rules],
             },
         )
     return campaign

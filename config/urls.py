@@ -36,6 +36,7 @@ api_v1 = [
     path("uploads/<uuid:slot_id>/complete/", submissions_api.UploadComplete.as_view(), name="api-upload-complete"),
     path("me/entries/", submissions_api.MyEntries.as_view(), name="api-my-entries"),
     path("entries/<str:entry_id>/", submissions_api.EntryDetail.as_view(), name="api-entry"),
+    path("entries/<str:entry_id>/resubmit/", submissions_api.EntryResubmit.as_view(), name="api-entry-resubmit"),
     path("entries/<str:entry_id>/decision/", moderation_api.EntryDecision.as_view(), name="api-entry-decision"),
     path("entries/<str:entry_id>/shortlist/", moderation_api.EntryShortlist.as_view(), name="api-entry-shortlist"),
     path("entries/<str:entry_id>/activity/", activity_api.EntryActivity.as_view(), name="api-entry-activity"),

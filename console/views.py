@@ -26,7 +26,7 @@ from activity.selectors import activity_of_brand, activity_of_entry
 from console.forms import KNOWN_VERBS, ActivityFilterForm
 from moderation.models import Appeal
 from submissions.models import Entry
-from submissions.selectors import rendition_urls
+from submissions.selectors import rendition_urls, resubmission_history
 
 PAGE_SIZE = 50
 
@@ -97,6 +97,8 @@ def entry(request: AuthenticatedHttpRequest, brand: str, entry_id: uuid.UUID) ->
         "reports": entry_obj.reports.select_related("guideline").order_by("created_at"),
         "now": timezone.now(),
         "timeline": [_row(r) for r in activity_of_entry(entry_id=entry_obj.pk)],
+        "versions": resubmission_history(entry_obj),
+        "newer": Entry.objects.filter(resubmission_of=entry_obj).only("pk").first(),
         "can_moderate": brand_obj.pk in member_brand_ids(user=request.user, roles=MODERATE_ROLES),
         "can_audit": brand_obj.pk in member_brand_ids(user=request.user, roles=AUDIT_ROLES),
         "appeal": Appeal.objects.select_related("contested_by", "decided_by").filter(entry=entry_obj).first(),

@@ -27,13 +27,21 @@ from config.schema import errors
 from moderation import selectors, services
 from moderation.models import Appeal, Decision, DecisionAction, ShortlistItem
 from moderation.selectors import feature_document
-from submissions.api import EntryOut, GuidelineRef
+from submissions.api import EntryOut, PreviousDecisionOut, PreviousGuidelineOut
 from submissions.models import Entry, EntryKind
+from submissions.selectors import resubmission_history
 
 
 class DuplicateOut(serializers.Serializer[Any]):
     earlier_id = serializers.UUIDField()
     exact = serializers.BooleanField()
+
+
+class EarlierVersionOut(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    caption = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    decision = PreviousDecisionOut(allow_null=True, help_text="The decision that rejected this version.")
 
 
 class QueueEntryOut(EntryOut):
@@ -47,6 +55,7 @@ class QueueEntryOut(EntryOut):
     original_summary = serializers.DictField()
     original_url = serializers.SerializerMethodField()
     duplicate = serializers.SerializerMethodField()
+    history = serializers.SerializerMethodField()
 
     class Meta(EntryOut.Meta):
         fields = (
@@ -58,12 +67,18 @@ class QueueEntryOut(EntryOut):
             "original_summary",
             "original_url",
             "duplicate",
+            "history",
         )
 
-    @extend_schema_field(GuidelineRef(many=True))
+    @extend_schema_field(EarlierVersionOut(many=True))
+    def get_history(self, entry: Entry) -> list[dict[str, Any]]:
+        """Earlier versions of a resubmitted entry, newest first, each with why it was rejected."""
+        return resubmission_history(entry)
+
+    @extend_schema_field(PreviousGuidelineOut(many=True))
     def get_guidelines(self, entry: Entry) -> list[dict[str, Any]]:
         return [
-            {"number": g.number, "code": g.code, "text": g.text}
+            {"number": g.number, "code": g.code, "text": g.text, "fixable": g.fixable}
             for g in sorted(entry.campaign.guidelines.all(), key=lambda g: g.number)
             if g.active
         ]
@@ -80,7 +95,9 @@ class QueueEntryOut(EntryOut):
 
 
 def queue_entries_out(entries: list[Entry], *, request: Request, brand_slug: str) -> list[dict[str, Any]]:
-    prefetch_related_objects(entries, "renditions", "campaign__guidelines", "claimed_by", "author")
+    prefetch_related_objects(
+        entries, "renditions", "campaign__guidelines", "claimed_by", "author", "resubmission_of__decisions__guidelines"
+    )
     return list(QueueEntryOut(entries, many=True, context={"request": request, "brand_slug": brand_slug}).data)
 
 

@@ -79,6 +79,11 @@ def entry_decided(*, decision: Decision) -> OutboxMail:
                 reference=f"D-{decision.pk}",
             )
         ]
+        fixable = bool(guidelines) and all(g.fixable for g in guidelines)
+        if decision.action == DecisionAction.REJECT and fixable and campaign.is_open():
+            again = f"{settings.SITE_URL}{reverse('entry-create', kwargs={'slug': campaign.slug})}?resubmit={entry.pk}"
+            parts.append(_("You can fix this and send a new version of your entry while the campaign is open:"))
+            parts.append(again)
     parts.append(link)
     [mail] = _outbox_add([(entry.author.email, subject, "\n\n".join(parts))])
     return mail

@@ -30,7 +30,7 @@ from config.errors import DomainError
 from moderation import selectors, services
 from moderation.forms import DecisionForm, RemoveForm
 from submissions.models import Entry, EntryState
-from submissions.selectors import rendition_urls
+from submissions.selectors import rendition_urls, resubmission_history
 from submissions.storage import private_url
 
 # Skipped entries, per brand, in the session. "Skip" releases the lease for other moderators;
@@ -250,6 +250,7 @@ def _queue_page(
         context["picture"] = _picture(renditions)
         context["video"] = next((r for r in renditions if r["format"] == "mp4"), None)
         context["duplicate"] = selectors.duplicate_flag(entry=entry)
+        context["versions"] = resubmission_history(entry)
         context["history_url"] = context["config"]["entry_url"].replace(str(ZERO_UUID), str(entry.pk))
     return _no_store(render(request, "moderation/console_queue.html", context, status=status))
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
+from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -23,7 +24,7 @@ from config.api import AcceptedField
 from config.clients import client_address
 from config.parsers import MultiPartParser
 from config.schema import errors
-from submissions import selectors, services, uploads
+from submissions import resubmissions, selectors, services, uploads
 from submissions.models import ALT_TEXT_MAX, CAPTION_MAX, Entry, EntryState
 
 ALT_TEXT_NEEDED = _("Describe the picture in a few words for people who cannot see it.")
@@ -79,8 +80,25 @@ class RejectionOut(serializers.Serializer[dict[str, Any]]):
     note = serializers.CharField(help_text="The moderator's note to the fan.")
 
 
+class PreviousGuidelineOut(GuidelineRef):
+    fixable = serializers.BooleanField()
+
+
+class PreviousDecisionOut(serializers.Serializer[dict[str, Any]]):
+    action = serializers.CharField(help_text="What was decided about the earlier version: `reject`.")
+    guidelines = PreviousGuidelineOut(many=True, help_text="The guidelines the rejection cited.")
+    note = serializers.CharField(help_text="The moderator's note to the fan.")
+    created_at = serializers.DateTimeField()
+    automated = serializers.BooleanField(help_text="Whether an automatic rule made the decision.")
+
+
 class EntryOut(serializers.ModelSerializer[Entry]):
     campaign = serializers.SlugRelatedField[Campaign](slug_field="slug", read_only=True)
+    resubmission_of = serializers.PrimaryKeyRelatedField[Entry](
+        read_only=True, allow_null=True, help_text="The rejected entry this one is a new version of, or null."
+    )
+    previous_decision = serializers.SerializerMethodField()
+    resubmittable = serializers.SerializerMethodField()
     creator = serializers.CharField(source="author.public_name")
     state_label = serializers.CharField(source="get_state_display")
     state_explanation = serializers.CharField()
@@ -104,7 +122,23 @@ class EntryOut(serializers.ModelSerializer[Entry]):
             "height",
             "renditions",
             "created_at",
+            "resubmission_of",
+            "previous_decision",
+            "resubmittable",
         )
+
+    @extend_schema_field(PreviousDecisionOut(allow_null=True))
+    def get_previous_decision(self, entry: Entry) -> dict[str, Any] | None:
+        """The decision that rejected the earlier version, when this entry is a new version."""
+        if entry.resubmission_of is None:
+            return None
+        rejection = selectors.entry_rejection(entry.resubmission_of)
+        return rejection.as_dict() if rejection else None
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_resubmittable(self, entry: Entry) -> bool:
+        """Whether its author may send a new version now (POST .../resubmit/)."""
+        return selectors.entry_resubmittable(entry)
 
     @extend_schema_field(RenditionOut(many=True))
     def get_renditions(self, entry: Entry) -> list[dict[str, Any]]:
@@ -171,7 +205,21 @@ class EntryDetail(APIView):
 SEND_PHOTO_OR_VIDEO = _("Send a photo (JPEG, PNG, WebP, HEIC, GIF) or a video (MP4, MOV, WebM).")
 
 
+class JSONBooleanField(serializers.BooleanField):
+    """true or false as JSON has them: a form's text ("0", "on") is refused, as the schema says."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
 class UploadSlotIn(serializers.Serializer[Any]):
+    resubmission = JSONBooleanField(
+        required=False,
+        default=False,
+        help_text="The file is for a new version of a rejected entry (POST /entries/{id}/resubmit/ with the slot).",
+    )
     content_type = serializers.ChoiceField(
         choices=sorted(set().union(*uploads.CONTENT_TYPES.values())),
         help_text="The file's type, e.g. image/jpeg or video/mp4.",
@@ -230,6 +278,7 @@ class CampaignUploads(APIView):
             content_type=data.validated_data["content_type"],
             size=data.validated_data["size"],
             client=client_address(request),
+            resubmission=data.validated_data["resubmission"],
         )
         body = {
             "id": slot.pk,
@@ -276,3 +325,43 @@ class UploadComplete(APIView):
             raise serializers.ValidationError(data.errors)
         entry = uploads.upload_slot_complete(author=api_user(request), slot_id=slot_id, **data.validated_data)
         return created_entry_response(entry, request)
+
+
+class ResubmitIn(EntryDetailsIn):
+    slot = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="An upload slot holding the new file (POST /campaigns/{slug}/uploads/), or null to keep the file.",
+        error_messages={"invalid": _("This is not an upload slot.")},
+    )
+
+
+class EntryResubmit(APIView):
+    """Send a new version of an entry rejected for fixable guidelines only (its author, once).
+
+    Body: `caption`, `alt_text`, `consent`, and `slot` (an upload slot holding a new file, filled
+    as for any entry) or null to keep the rejected entry's file. Answers 201 with the new entry
+    (202 while it is still being processed); 404 for anyone but the author, 409 when a new
+    version was already sent, 400 naming `entry` when the rejection cannot be fixed this way.
+    """
+
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(request=ResubmitIn, responses={201: EntryOut, 202: EntryOut, **errors(404, 409)})
+    def post(self, request: Request, entry_id: str) -> Response:
+        user = api_user(request)
+        entry = selectors.entry_visible_to(user=user, entry_id=entry_id)
+        if entry.author_id != user.pk:
+            raise Http404
+        data = ResubmitIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        new = resubmissions.entry_resubmit(
+            actor=user,
+            entry=entry,
+            caption=data.validated_data.get("caption", ""),
+            alt_text=data.validated_data.get("alt_text", ""),
+            consent=data.validated_data["consent"],
+            slot_id=data.validated_data["slot"],
+        )
+        return created_entry_response(new, request)

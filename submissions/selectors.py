@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import member_brand_ids
-from submissions.models import PUBLIC_STATES, Entry
+from campaigns.models import Guideline
+from submissions.models import PUBLIC_STATES, Entry, EntryState
 from submissions.storage import private_url, public_storage
 
 
@@ -85,3 +89,106 @@ def rejection_of(entry: Entry) -> dict[str, Any] | None:
         ],
         "note": decision.note,
     }
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """The decision that rejected an entry: a moderator's applied rejection or an automatic rule."""
+
+    action: str
+    guidelines: list[Guideline]
+    note: str
+    created_at: dt.datetime
+    automated: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "guidelines": [
+                {"number": g.number, "code": g.code, "text": g.text, "fixable": g.fixable} for g in self.guidelines
+            ],
+            "note": self.note,
+            "created_at": self.created_at,
+            "automated": self.automated,
+        }
+
+
+def entry_rejection(entry: Entry) -> Rejection | None:
+    """What rejected `entry`, or None (not rejected, or refused by processing: the file was unusable).
+
+    Read through the `decisions` reverse relation so submissions need not import moderation.
+    """
+    if entry.state != EntryState.REJECTED:
+        return None
+    applied = [
+        d for d in entry.decisions.all() if d.action == "reject" and d.applied_at is not None and d.undone_at is None
+    ]
+    if applied:
+        decision = max(applied, key=lambda d: d.created_at)
+        return Rejection(
+            action="reject",
+            guidelines=sorted(decision.guidelines.all(), key=lambda g: g.number),
+            note=decision.note,
+            created_at=decision.created_at,
+            automated=False,
+        )
+    codes = [
+        f.get("guideline")
+        for f in entry.flags
+        if isinstance(f, dict) and f.get("kind") == "rule" and f.get("action") == "reject" and f.get("guideline")
+    ]
+    if codes:
+        return Rejection(
+            action="reject",
+            guidelines=list(Guideline.objects.filter(campaign_id=entry.campaign_id, code__in=codes).order_by("number")),
+            note="",
+            created_at=entry.state_changed_at,
+            automated=True,
+        )
+    return None
+
+
+def entry_resubmit_refusal(entry: Entry, *, author: User | None = None) -> str:
+    """Why `entry` cannot be sent again as a new version ("" when it can).
+
+    It can when a moderator's applied rejection, or an automatic rule's, cited only fixable
+    guidelines, no new version was sent yet, and the campaign still takes entries. With `author`,
+    also that they wrote it.
+    """
+    if author is not None and entry.author_id != author.pk:
+        return _("Only the author can send a new version of an entry.")
+    rejection = entry_rejection(entry)
+    if rejection is None or not rejection.guidelines:
+        return _("Only an entry rejected for a guideline can be sent again.")
+    if not all(g.fixable for g in rejection.guidelines):
+        return _("This entry was rejected for a guideline that cannot be fixed with a new version.")
+    if Entry.objects.filter(resubmission_of=entry).exists():
+        return _("A new version of this entry was already sent.")
+    if not entry.campaign.is_open():
+        return _("This campaign is not accepting entries right now.")
+    return ""
+
+
+def entry_resubmittable(entry: Entry, *, author: User | None = None) -> bool:
+    """Whether `entry` may be sent again as a new version (see entry_resubmit_refusal)."""
+    return not entry_resubmit_refusal(entry, author=author)
+
+
+def resubmission_history(entry: Entry) -> list[dict[str, Any]]:
+    """The earlier versions of `entry`, newest first, each with the decision that rejected it."""
+    chain: list[dict[str, Any]] = []
+    seen = {entry.pk}
+    previous = entry.resubmission_of
+    while previous is not None and previous.pk not in seen:
+        seen.add(previous.pk)
+        rejection = entry_rejection(previous)
+        chain.append(
+            {
+                "id": previous.pk,
+                "caption": previous.caption,
+                "created_at": previous.created_at,
+                "decision": rejection.as_dict() if rejection else None,
+            }
+        )
+        previous = previous.resubmission_of
+    return chain

@@ -126,10 +126,12 @@ def check_details(*, caption: str, alt_text: str, consent: bool) -> None:
         )
 
 
-def check_can_enter(*, author: User, campaign: Campaign, kind: str | None = None) -> None:
+def check_can_enter(*, author: User, campaign: Campaign, kind: str | None = None, resubmission: bool = False) -> None:
     """The campaign takes entries now, of this kind, and the fan is within the per-fan limits.
 
-    Checked when a fan asks for an upload slot and again when the entry is created.
+    Checked when a fan asks for an upload slot and again when the entry is created. A new
+    version of a rejected entry (`resubmission`) counts once: the rejected one no longer counts,
+    and the new version may be sent at the per-day limit (the limit counts it afterwards).
     """
     if not campaign.is_open():
         raise DomainError(_("This campaign is not accepting entries right now."), field="campaign")
@@ -151,6 +153,8 @@ def check_can_enter(*, author: User, campaign: Campaign, kind: str | None = None
             % {"n": campaign.max_entries_per_fan},
             field="file",
         )
+    if resubmission:
+        return
     today = live.filter(created_at__gte=timezone.now() - dt.timedelta(days=1)).count()
     if today >= campaign.max_entries_per_fan_per_day:
         raise DomainError(
@@ -234,16 +238,18 @@ def entry_create_from_stored(
     caption: str,
     alt_text: str,
     on_created: Callable[[Entry], None] | None = None,
+    resubmission_of: Entry | None = None,
 ) -> Entry:
     """Record the entry for an original already in private storage; the file goes if this fails.
 
     The fan's row is locked while the limits are checked again, so two uploads finishing at the
-    same moment cannot both squeeze under them.
+    same moment cannot both squeeze under them. `resubmission_of`: the rejected entry this one
+    is a new version of (see submissions.resubmissions).
     """
     try:
         with transaction.atomic():
             User.objects.select_for_update().filter(pk=author.pk).first()
-            check_can_enter(author=author, campaign=campaign, kind=info.kind)
+            check_can_enter(author=author, campaign=campaign, kind=info.kind, resubmission=resubmission_of is not None)
             entry = Entry.objects.create(
                 id=entry_id,
                 campaign=campaign,
@@ -259,6 +265,7 @@ def entry_create_from_stored(
                 height=info.height or None,
                 consent_version=campaign.consent_version,
                 consent_given_at=timezone.now(),
+                resubmission_of=resubmission_of,
             )
             tally_move(campaign_id=campaign.pk, from_state=None, to_state=entry.state)
             if on_created is not None:

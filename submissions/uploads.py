@@ -35,7 +35,7 @@ from accounts.models import User
 from campaigns.models import Campaign
 from config.clients import client_network
 from config.errors import Conflict, DomainError, RateLimited
-from submissions.models import Entry, EntryKind, UploadSlot
+from submissions.models import Entry, EntryKind, EntryState, UploadSlot
 from submissions.services import (
     check_can_enter,
     check_details,
@@ -59,9 +59,12 @@ CONTENT_TYPES = {
 
 
 def upload_slot_create(
-    *, author: User, campaign: Campaign, content_type: str, size: int, client: str = ""
+    *, author: User, campaign: Campaign, content_type: str, size: int, client: str = "", resubmission: bool = False
 ) -> UploadSlot:
     """A one-time slot for one file of `content_type` and at most the campaign's byte limit.
+
+    `resubmission`: the file is for a new version of a rejected entry, which the per-day limit
+    does not count (the resubmit endpoint checks the entry itself when the slot is used).
 
     RateLimited (429) while the fan, or the client address `client`, already holds as many open
     slots as allowed (UPLOAD_SLOTS_PER_FAN, UPLOAD_SLOTS_PER_CLIENT): each is a presigned POST
@@ -73,7 +76,9 @@ def upload_slot_create(
         raise DomainError(
             _("Send a photo (JPEG, PNG, WebP, HEIC, GIF) or a video (MP4, MOV, WebM)."), field="content_type"
         )
-    check_can_enter(author=author, campaign=campaign, kind=kind)
+    if resubmission and not _has_rejected_entry(author=author, campaign=campaign):
+        raise DomainError(_("You have no rejected entry here to send a new version of."), field="resubmission")
+    check_can_enter(author=author, campaign=campaign, kind=kind, resubmission=resubmission)
     check_size(campaign=campaign, size=size)
     slot_id = uuid.uuid4()
     now = timezone.now()
@@ -112,6 +117,13 @@ def upload_slot_create(
             expires_at=now + SLOT_LIFETIME,
             client_address=client or None,
         )
+
+
+def _has_rejected_entry(*, author: User, campaign: Campaign) -> bool:
+    """A rejected entry of the fan's here with no new version yet (the resubmit endpoint checks which)."""
+    return Entry.objects.filter(
+        author=author, campaign=campaign, state=EntryState.REJECTED, resubmission__isnull=True
+    ).exists()
 
 
 def _seconds_until_one_frees(slots: QuerySet[UploadSlot], *, now: dt.datetime) -> int:
@@ -262,7 +274,13 @@ def _move(source: str, target: str, *, etag: str) -> str:
 
 
 def upload_slot_complete(
-    *, author: User, slot_id: uuid.UUID | str, caption: str = "", alt_text: str = "", consent: bool = False
+    *,
+    author: User,
+    slot_id: uuid.UUID | str,
+    caption: str = "",
+    alt_text: str = "",
+    consent: bool = False,
+    resubmission_of: Entry | None = None,
 ) -> Entry:
     """Turn an uploaded slot into an entry, after checking what really arrived.
 
@@ -273,7 +291,14 @@ def upload_slot_complete(
     details within the hour.
     """
     try:
-        return _complete(author=author, slot_id=slot_id, caption=caption, alt_text=alt_text, consent=consent)
+        return _complete(
+            author=author,
+            slot_id=slot_id,
+            caption=caption,
+            alt_text=alt_text,
+            consent=consent,
+            resubmission_of=resubmission_of,
+        )
     except Conflict:
         raise
     except DomainError:
@@ -291,7 +316,15 @@ def upload_slot_release(*, author: User, slot_id: uuid.UUID | str) -> None:
     )
 
 
-def _complete(*, author: User, slot_id: uuid.UUID | str, caption: str, alt_text: str, consent: bool) -> Entry:
+def _complete(
+    *,
+    author: User,
+    slot_id: uuid.UUID | str,
+    caption: str,
+    alt_text: str,
+    consent: bool,
+    resubmission_of: Entry | None = None,
+) -> Entry:
     caption, alt_text = caption.strip(), alt_text.strip()
     with transaction.atomic():
         slot = _slot_for(author=author, slot_id=slot_id, lock=True)
@@ -300,8 +333,10 @@ def _complete(*, author: User, slot_id: uuid.UUID | str, caption: str, alt_text:
         if slot.created_at < timezone.now() - COMPLETE_WITHIN:
             raise Conflict(_("This upload has expired; please send the file again."), field="upload")
         campaign = slot.campaign
+        if resubmission_of is not None and resubmission_of.campaign_id != campaign.pk:
+            raise DomainError(_("This upload belongs to another campaign."), field="slot")
         check_details(caption=caption, alt_text=alt_text, consent=consent)
-        check_can_enter(author=author, campaign=campaign, kind=slot.kind)
+        check_can_enter(author=author, campaign=campaign, kind=slot.kind, resubmission=resubmission_of is not None)
         storage = private_storage()
         if not storage.exists(slot.key):
             raise DomainError(_("We did not receive the file; please send it again."), field="file")
@@ -341,6 +376,7 @@ def _complete(*, author: User, slot_id: uuid.UUID | str, caption: str, alt_text:
             caption=caption,
             alt_text=alt_text,
             on_created=mark_used,
+            resubmission_of=resubmission_of,
         )
 
 

@@ -57,6 +57,8 @@ DECIDED_BY_DATA = [
     # A report's reason may be one of the campaign's guideline codes; a removal cites them.
     "/api/v1/entries/{entry_id}/reports/",
     "/api/v1/entries/{entry_id}/remove/",
+    # Whether an entry may be sent again depends on its rejection's guidelines and its campaign.
+    "/api/v1/entries/{entry_id}/resubmit/",
 ]
 # A multipart body carries every value as text: `caption=false` is the caption "false", so a "wrong
 # type" there is a valid request. Negative checks stay on for the JSON twin (complete), which reads

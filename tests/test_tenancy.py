@@ -130,6 +130,9 @@ NOT_BRAND_SCOPED = {
     "api-campaign-uploads",
     "api-upload-file",
     "api-upload-complete",
+    # A fan's new version of their own rejected entry: anyone but its author, brand staff included,
+    # gets 404 (tests/submissions/test_resubmit.py).
+    "api-entry-resubmit",
     "console-home",
     # A person's own API tokens: someone else's token id is a 404 (tests/accounts/test_api_tokens.py).
     "api-tokens",

@@ -97,10 +97,21 @@ async function follow(entry, status, bar) {
   window.location.assign(`/e/${entry.id}/`);
 }
 
+// The caption, description and consent as the API takes them.
+function details() {
+  return {
+    caption: form.querySelector("[name=caption]").value,
+    alt_text: form.querySelector("[name=alt_text]").value,
+    consent: form.querySelector("[name=consent]").checked,
+  };
+}
+
 if (form && window.fetch && window.FormData) {
+  // A new version of a rejected entry (the form carries data-resubmit-url): the file is optional.
+  const resubmitUrl = form.dataset.resubmitUrl;
   form.addEventListener("submit", async (event) => {
     const file = form.querySelector("[name=file]").files[0];
-    if (!file) return; // let the server say what is missing
+    if (!file && !resubmitUrl) return; // let the server say what is missing
     event.preventDefault();
     const box = document.getElementById("upload-progress");
     const bar = document.getElementById("upload-bar");
@@ -108,19 +119,22 @@ if (form && window.fetch && window.FormData) {
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     box.hidden = false;
-    status.textContent = "Preparing the upload…";
+    status.textContent = file ? "Preparing the upload…" : "Sending your new version…";
     try {
-      const slot = await api(form.dataset.slotsUrl, { content_type: contentTypeOf(file), size: file.size });
-      await sendBytes(slot.upload, file, (done) => {
-        bar.value = Math.round(done * 100);
-        status.textContent = `${Math.round(done * 100)}% sent`;
-      });
-      status.textContent = "Checking your file…";
-      const entry = await api(slot.complete_url, {
-        caption: form.querySelector("[name=caption]").value,
-        alt_text: form.querySelector("[name=alt_text]").value,
-        consent: form.querySelector("[name=consent]").checked,
-      });
+      let slot = null;
+      if (file) {
+        slot = await api(form.dataset.slotsUrl, {
+          content_type: contentTypeOf(file), size: file.size, resubmission: Boolean(resubmitUrl),
+        });
+        await sendBytes(slot.upload, file, (done) => {
+          bar.value = Math.round(done * 100);
+          status.textContent = `${Math.round(done * 100)}% sent`;
+        });
+        status.textContent = "Checking your file…";
+      }
+      const entry = resubmitUrl
+        ? await api(resubmitUrl, { ...details(), slot: slot ? slot.id : null })
+        : await api(slot.complete_url, details());
       await follow(entry, status, bar);
     } catch (error) {
       box.hidden = true;

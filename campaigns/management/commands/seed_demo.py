@@ -33,7 +33,8 @@ GUIDELINES = """own-work: The video or photo is your own, and everyone in it agr
 song: Dance to the campaign's song, or show the #MovementMonday move.
 safe: No dangerous stunts, no violence, nothing hateful.
 no-ads: No logos of other brands, no advertising, no links.
-quality: The picture is clear enough to see the move."""
+quality: The picture is clear enough to see the move. [fixable]
+hashtag: The caption carries the campaign's hashtag. [fixable]"""
 TERMS = """By entering you confirm the entry is your own work and grant Northern Lights a
 non-exclusive licence to show it on its website, its social channels and the embedded gallery,
 with your display name, for 24 months. You may withdraw your entry at any time."""
@@ -78,6 +79,8 @@ class Command(BaseCommand):
             if not campaign.entries.exists():
                 self._entries(campaign, users)
             self._reports(campaign, users)
+            if not campaign.entries.filter(resubmission_of__isnull=False).exists():
+                self._resubmission(campaign, users)
             if not Campaign.objects.filter(slug="summer-stage").exists():
                 self._scheduled_campaign(users["admin@demo.fanfare.test"])
             if not Campaign.objects.filter(slug="warm-up-week").exists():
@@ -90,6 +93,7 @@ class Command(BaseCommand):
         self.stdout.write(
             "Reported entries (one still public, one hidden): /console/northern-lights/queue/?view=reported"
         )
+        self.stdout.write("Fix and resubmit: Kofi's new version waits in the queue; fan@ may send one (My entries)")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for email, _name, role in DEMO_USERS:
             self.stdout.write(f"  {email:32} {role or 'fan'}")
@@ -237,6 +241,51 @@ class Command(BaseCommand):
             address="192.0.2.11",
             agent="Demo visitor",
         )
+
+    def _resubmission(self, campaign: Campaign, users: dict[str, User]) -> None:
+        """Fix and resubmit: Kofi's entry rejected as too dark (a fixable guideline) and its new
+        version waiting in the queue; the demo fan's entry rejected for a missing hashtag, which
+        they may still send again from My entries."""
+        from moderation.services import decision_apply, entry_decide
+        from submissions.resubmissions import entry_resubmit
+        from submissions.samples import sample_photo
+        from submissions.services import entry_create, entry_process
+
+        fixable = set(campaign.guidelines.filter(fixable=True).values_list("code", flat=True))
+        if not {"quality", "hashtag"} <= fixable:
+            self.stdout.write("The campaign's guidelines predate fixable ones: no resubmission in the demo.")
+            return
+        moderator = users["moderator@demo.fanfare.test"]
+        rejected = []
+        for email, seed, caption, code, note in [
+            ("kofi@demo.fanfare.test", 40, "Night moves in the garden", "quality", "Too dark to see the move."),
+            ("fan@demo.fanfare.test", 41, "Spin in the hallway", "hashtag", "Add #MovementMonday to the caption."),
+        ]:
+            data = sample_photo(seed=seed, size=(1200, 900))
+            entry = entry_create(
+                author=users[email],
+                campaign=campaign,
+                upload=io.BytesIO(data),
+                size=len(data),
+                caption=caption,
+                alt_text="A fan dancing in a dim room",
+                consent=True,
+            )
+            entry_process(entry_id=entry.pk)
+            decision = entry_decide(
+                actor=moderator, entry_id=entry.pk, action="reject", guideline_codes=[code], note=note
+            )
+            decision_apply(decision_id=decision.pk, now=decision.effective_at)
+            entry.refresh_from_db()
+            rejected.append(entry)
+        new = entry_resubmit(
+            actor=users["kofi@demo.fanfare.test"],
+            entry=rejected[0],
+            caption="Night moves in the garden, now with the porch light on",
+            alt_text="A fan dancing in a garden lit by a porch light",
+            consent=True,
+        )
+        entry_process(entry_id=new.pk)
 
     def _video_entry(self, campaign: Campaign, fan: User) -> None:
         """One video waiting in the queue, when this machine has ffmpeg to make it."""

@@ -108,6 +108,7 @@ export class EntryView {
     original.href = entry.original_url || this.config.original_url.replace("00000000-0000-0000-0000-000000000000", entry.id);
     $("q-history").href = this.config.entry_url.replace("00000000-0000-0000-0000-000000000000", entry.id);
     this.flags(entry);
+    this.versions(entry.history || []);
     $("q-hold-label").textContent = hold ? "Held by" : "Reserved until";
     $("q-hold").textContent = hold || fmtTime(entry.claim_expires_at);
     $("q-hold-row").hidden = !(hold || (view !== "done" && entry.claim_expires_at));
@@ -144,6 +145,32 @@ export class EntryView {
     $("q-flag").replaceChildren(...parts);
   }
 
+  // A new version of a rejected entry: when and why each earlier one was rejected, its caption, a link.
+  versions(history) {
+    const row = $("q-resubmit-row");
+    if (!row) return;
+    row.hidden = !history.length;
+    $("q-resubmit").replaceChildren(...history.map((v, i) => {
+      const d = v.decision;
+      const reasons = d ? d.guidelines.map((g) => `“${g.text}”`).join("; ") : "";
+      return el("p", { className: "resubmitted" },
+        i === 0 ? el("strong", { text: "New version" }) : "Which was itself a new version",
+        " of an entry rejected",
+        d ? ` on ${fmtDate(d.created_at)} for: ${reasons}` : "",
+        d && d.automated ? " (by an automatic rule)" : "",
+        d && d.note ? el("br") : null,
+        d && d.note ? `Note to the fan: “${d.note}”` : null,
+        el("br"),
+        "Its caption: ",
+        v.caption ? `“${v.caption}”` : el("span", { className: "muted", text: "none" }),
+        " · ",
+        el("a", {
+          href: this.config.entry_url.replace("00000000-0000-0000-0000-000000000000", v.id),
+          text: "see the previous entry",
+        }));
+    }));
+  }
+
   guidelines(list) {
     const ul = $("q-guidelines");
     if (!list.length) {
@@ -158,7 +185,9 @@ export class EntryView {
       el("label", { for: `guideline-${g.code}` },
         g.number <= 9 ? el("kbd", { "aria-hidden": "true", text: String(g.number) }) : null,
         ` ${g.number}. ${g.text} `,
-        el("code", { text: g.code })),
+        el("code", { text: g.code }),
+        g.fixable ? " " : null,
+        g.fixable ? el("span", { className: "fixable", text: "fixable", title: "The fan can send a new version" }) : null),
     )));
   }
 
