@@ -341,6 +341,7 @@ def _complete(*, author: User, slot_id: uuid.UUID | str, caption: str, alt_text:
             caption=caption,
             alt_text=alt_text,
             on_created=mark_used,
+            client=slot.client_address or "",
         )
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import AuthenticatedHttpRequest
 from campaigns.selectors import campaign_for_viewer
+from config.clients import client_address
 from config.errors import DomainError
 from submissions import selectors, services
 from submissions.forms import EntryForm
@@ -35,6 +36,7 @@ def entry_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
                 caption=form.cleaned_data["caption"],
                 alt_text=form.cleaned_data["alt_text"],
                 consent=form.cleaned_data["consent"],
+                client=client_address(request),
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)

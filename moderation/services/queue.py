@@ -147,6 +147,8 @@ def _claimable(*, brand: Brand, campaign: Campaign | None, kind: str | None, fla
         entries = entries.filter(kind=kind)
     if flagged:
         entries = entries.exclude(flags=[])
+    else:
+        entries = entries.filter(held=False)  # held by a rule: only the Flagged view offers it
     return entries
 
 
@@ -175,6 +177,8 @@ def _claim_postgresql(
         params["kind"] = kind
     if flagged:
         filters.append("AND flags <> '[]'::jsonb")
+    else:
+        filters.append("AND NOT held")
     sql = _CLAIM_SQL.format(filters="\n      ".join(filters))
     # One statement, its own transaction in autocommit (or part of the caller's): no BEGIN and
     # COMMIT round trips around it.
