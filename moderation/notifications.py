@@ -20,9 +20,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from campaigns.models import Guideline
 from moderation.models import Decision, DecisionAction, Feature, FeatureEntry, OutboxMail
+from submissions.models import Entry
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,32 @@ def entry_decided(*, decision: Decision) -> OutboxMail:
         if decision.note:
             parts.append(_("Moderator's note:") + " " + decision.note)
     parts.append(link)
+    [mail] = _outbox_add([(entry.author.email, subject, "\n\n".join(parts))])
+    return mail
+
+
+def entry_rejected_by_rule(*, entry: Entry, guideline: Guideline, why: str, appeal_until: dt.datetime) -> OutboxMail:
+    """Write the statement of reasons for an entry an automatic rule rejected; call inside that transaction.
+
+    Says what was decided, which guideline (its text), that automated means decided it, how and
+    until when to appeal, and a decision reference (the entry id).
+    """
+    campaign = entry.campaign
+    link = f"{settings.SITE_URL}{reverse('my-entries')}"
+    names = {"hashtag": campaign.hashtag, "title": campaign.title}
+    subject = _("Your %(hashtag)s entry was not accepted") % names
+    parts = [
+        _("Your entry to %(title)s was not accepted: it does not follow this guideline:") % names,
+        f"- {guideline.number}. {guideline.text}",
+        _("This decision was made by automated means, by one of the brand's automatic rules:") + " " + why,
+        _(
+            "If you think it is wrong, you can appeal once until %(date)s: open “My entries” and choose "
+            "“Appeal”. A person who took no part in this decision will review it."
+        )
+        % {"date": date_format(appeal_until, "DATE_FORMAT")},
+        link,
+        _("Decision reference:") + f" {entry.pk}",
+    ]
     [mail] = _outbox_add([(entry.author.email, subject, "\n\n".join(parts))])
     return mail
 

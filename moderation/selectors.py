@@ -260,10 +260,8 @@ def queue_entries(
         )
     else:
         entries = entries.filter(state=EntryState.PENDING).order_by("created_at")
-        if view == "flagged":
-            entries = entries.exclude(flags=[])
-        else:
-            entries = entries.filter(held=False)  # held by a rule: shown in Flagged only
+        # Entries a rule held wait in Flagged only.
+        entries = entries.exclude(flags=[]) if view == "flagged" else entries.filter(held=False)
     return entries.select_related("campaign", "author", "claimed_by").prefetch_related(
         "renditions", Prefetch("campaign__guidelines", queryset=Guideline.objects.filter(active=True))
     )

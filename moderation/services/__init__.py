@@ -39,6 +39,14 @@ from moderation.services.features import (
     queue_feature_document,
 )
 from moderation.services.queue import queue_claim, queue_claim_next, queue_release, queue_renew
+from moderation.services.rules import (
+    appeal_deadline,
+    entry_rules_apply,
+    rule_create,
+    rule_delete,
+    rule_refuses_fan,
+    rule_update,
+)
 
 __all__ = [
     "BULK_ACTIONS",
@@ -50,6 +58,7 @@ __all__ = [
     "SYSTEM_UNDO_WINDOW",
     "SYSTEM_WEEKLY_FEATURE",
     "BulkResult",
+    "appeal_deadline",
     "bulk_undo",
     "decision_apply",
     "decision_undo",
@@ -58,6 +67,7 @@ __all__ = [
     "entry_decide",
     "entry_remove",
     "entry_reverse",
+    "entry_rules_apply",
     "entry_shortlist",
     "entry_unshortlist",
     "feature_document_name",
@@ -69,6 +79,10 @@ __all__ = [
     "queue_feature_document",
     "queue_release",
     "queue_renew",
+    "rule_create",
+    "rule_delete",
+    "rule_refuses_fan",
+    "rule_update",
     "schedule_apply",
     "undo_window",
 ]

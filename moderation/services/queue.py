@@ -145,11 +145,8 @@ def _claimable(*, brand: Brand, campaign: Campaign | None, kind: str | None, fla
         entries = entries.filter(campaign_id=campaign.pk)
     if kind:
         entries = entries.filter(kind=kind)
-    if flagged:
-        entries = entries.exclude(flags=[])
-    else:
-        entries = entries.filter(held=False)  # held by a rule: only the Flagged view offers it
-    return entries
+    # Entries a rule held are offered in the Flagged view only.
+    return entries.exclude(flags=[]) if flagged else entries.filter(held=False)
 
 
 def _claim_postgresql(
