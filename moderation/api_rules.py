@@ -53,7 +53,7 @@ class RulePatchIn(RuleIn):
         super().__init__(*args, partial=True, **kwargs)
 
 
-class RuleOut(serializers.Serializer[Rule]):
+class RuleOut(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     kind = serializers.CharField()
     value = serializers.CharField()
@@ -83,7 +83,7 @@ class BrandRules(APIView):
     @extend_schema(responses={200: RuleOut(many=True)})
     def get(self, request: Request, brand: str) -> Response:
         brand_obj = brand_for_member(user=request.user, brand_slug=brand, roles=READ_ROLES)
-        rules = Rule.objects.filter(brand=brand_obj).select_related("campaign")
+        rules = list(Rule.objects.filter(brand=brand_obj).select_related("campaign"))
         return Response(RuleOut(rules, many=True).data)
 
     @extend_schema(request=RuleIn, responses={201: RuleOut, **errors(409)})

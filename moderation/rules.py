@@ -245,11 +245,11 @@ def entry_rule_hits(*, entry: Entry) -> list[RuleHit]:
     for rule in rules:
         scope, number = _scoped_number(rule.value)
         if rule.kind == RuleKind.BURST:
-            hit = _burst_hit(entry=entry, rule=rule, scope=scope, limit=number, now=now)
+            found = _burst_hit(entry=entry, rule=rule, scope=scope, limit=number, now=now)
         else:
-            hit = _new_account_hit(entry=entry, rule=rule, scope=scope, number=number, now=now)
-        if hit is not None:
-            hits.append(hit)
+            found = _new_account_hit(entry=entry, rule=rule, scope=scope, number=number, now=now)
+        if found is not None:
+            hits.append(found)
     return hits
 
 

@@ -69,8 +69,11 @@ def _check_guideline(*, brand: Brand, campaign: Campaign | None, action: str, gu
 
 def _check_unique(*, rule: Rule) -> None:
     key = rule_value_key(kind=rule.kind, value=rule.value)
-    others = Rule.objects.filter(brand_id=rule.brand_id, kind=rule.kind, campaign_id=rule.campaign_id).exclude(
-        pk=rule.pk
+    others = Rule.objects.filter(brand_id=rule.brand_id, kind=rule.kind).exclude(pk=rule.pk)
+    others = (
+        others.filter(campaign__isnull=True)
+        if rule.campaign_id is None
+        else others.filter(campaign_id=rule.campaign_id)
     )
     if any(rule_value_key(kind=other.kind, value=other.value) == key for other in others):
         raise Conflict(_("The brand already has this rule."), field="value")
@@ -96,7 +99,10 @@ def _record(*, actor: User, rule: Rule, verb: str, snapshot: dict[str, Any]) -> 
         campaign_id=rule.campaign_id,
         snapshot=snapshot,
     )
+    # Bumped now, so reads later in this transaction see the change, and again on commit, so no
+    # process keeps a list it compiled from the rows as they were before the commit.
     brand_id = rule.brand_id
+    rules_changed(brand_id=brand_id)
     transaction.on_commit(lambda: rules_changed(brand_id=brand_id))
 
 
