@@ -97,5 +97,6 @@ def entry(request: AuthenticatedHttpRequest, brand: str, entry_id: uuid.UUID) ->
         "timeline": [_row(r) for r in activity_of_entry(entry_id=entry_obj.pk)],
         "can_moderate": brand_obj.pk in member_brand_ids(user=request.user, roles=MODERATE_ROLES),
         "can_audit": brand_obj.pk in member_brand_ids(user=request.user, roles=AUDIT_ROLES),
+        "rule_flags": [f for f in entry_obj.flags if isinstance(f, dict) and f.get("kind") == "rule"],
     }
     return _no_store(render(request, "console/entry.html", context))

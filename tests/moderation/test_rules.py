@@ -268,3 +268,14 @@ def test_compiled_terms_are_rebuilt_when_the_rules_change(brand: Any, moderator:
     rule_delete(actor=moderator, brand=brand, rule_id=spam.pk)
     assert brand_terms(brand_id=brand.pk) is not first
     assert rule_flags(pending_entry(author=fan, campaign=campaign, caption="spam")) == []
+
+
+def test_moderator_sees_why_a_rule_flagged_the_entry(
+    client: Any, brand: Any, moderator: Any, fan: Any, campaign: Any
+) -> None:
+    rule(brand, moderator, "blocked_term", "spam", action="hold")
+    entry = entry_from(fan, campaign, seed=1, caption="spam")
+    client.force_login(moderator)
+    page = client.get(f"/console/northern-lights/entries/{entry.pk}/")
+    assert page.status_code == 200
+    assert "The blocked term “spam” appears in the caption" in page.content.decode()
