@@ -90,15 +90,22 @@ class RuleForm(forms.Form):
         ),
     )
     action = forms.ChoiceField(label=_("Action"), choices=RuleAction.choices)
-    guideline = forms.ChoiceField(label=_("Guideline cited when rejecting"), required=False)
-    campaign = forms.ChoiceField(label=_("Campaign"), required=False)
+    # guideline and campaign: choices of the brand, made in __init__
 
     def __init__(self, *args: Any, brand: Brand, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         campaigns = list(Campaign.objects.filter(brand=brand).order_by("title"))
         codes = sorted(set(Guideline.objects.filter(campaign__brand=brand, active=True).values_list("code", flat=True)))
-        self.fields["campaign"].choices = [("", _("Every campaign")), *((c.slug, c.title) for c in campaigns)]
-        self.fields["guideline"].choices = [("", _("None")), *((code, code) for code in codes)]
+        self.fields["guideline"] = forms.ChoiceField(
+            label=_("Guideline cited when rejecting"),
+            required=False,
+            choices=[("", _("None")), *((code, code) for code in codes)],
+        )
+        self.fields["campaign"] = forms.ChoiceField(
+            label=_("Campaign"),
+            required=False,
+            choices=[("", _("Every campaign")), *((c.slug, c.title) for c in campaigns)],
+        )
 
 
 class RuleTestForm(forms.Form):
