@@ -54,6 +54,10 @@ DECIDED_BY_DATA = [
     # A rejection must cite guidelines, a reversal needs a reason that is not only white space.
     "/api/v1/brands/{brand}/bulk/",
     "/api/v1/entries/{entry_id}/reversal/",
+    # A rule's value is read by its kind (a term, an address or domain, `fan:N`, `hours:N`…), and
+    # its guideline and campaign must be the brand's own.
+    "/api/v1/brands/{brand}/rules/",
+    "/api/v1/brands/{brand}/rules/{rule_id}/",
 ]
 # A multipart body carries every value as text: `caption=false` is the caption "false", so a "wrong
 # type" there is a valid request. Negative checks stay on for the JSON twin (complete), which reads
