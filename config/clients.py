@@ -32,3 +32,18 @@ def client_network(address: str) -> str:
     if ip.version == 6:
         return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
     return str(ip)
+
+
+def burst_network(address: str) -> str:
+    """The network an address belongs to for burst rules: its IPv4 /24 or IPv6 /48, as CIDR text.
+
+    Accepts an address or what client_network stored (an IPv6 /64's network address); "" when
+    the address cannot be read. A /24 or /48 is what one household, office or carrier NAT
+    commonly holds, so a flood from one place is seen across the addresses it rotates through.
+    """
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return ""
+    prefix = 48 if ip.version == 6 else 24
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))

@@ -297,6 +297,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Choice sets whose field names ("kind", "action") other operations also use.
+    "ENUM_NAME_OVERRIDES": {
+        "EntryKindEnum": "submissions.models.EntryKind",
+        "RuleKindEnum": "moderation.models.RuleKind",
+        "RuleActionEnum": "moderation.models.RuleAction",
+    },
 }
 
 # --- Internationalisation ---------------------------------------------------------------------

@@ -13,7 +13,7 @@ from campaigns import api as campaigns_api
 from config.api import api_not_found, handler
 from config.schema_view import SchemaView
 from moderation import api as moderation_api
-from moderation import api_appeals, api_reports, views_reports
+from moderation import api_appeals, api_reports, api_rules, views_reports
 from submissions import api as submissions_api
 from widget import api as widget_api
 from widget import views as widget_views
@@ -51,6 +51,9 @@ api_v1 = [
         activity_api.BrandActivityJsonl.as_view(),
         name="api-brand-activity-jsonl",
     ),
+    path("brands/<slug:brand>/rules/", api_rules.BrandRules.as_view(), name="api-brand-rules"),
+    path("brands/<slug:brand>/rules/test/", api_rules.BrandRulesTest.as_view(), name="api-brand-rules-test"),
+    path("brands/<slug:brand>/rules/<str:rule_id>/", api_rules.BrandRule.as_view(), name="api-brand-rule"),
     path("brands/<slug:brand>/queue/", moderation_api.BrandQueue.as_view(), name="api-brand-queue"),
     path("brands/<slug:brand>/queue/claim/", moderation_api.BrandQueueClaim.as_view(), name="api-brand-queue-claim"),
     path("brands/<slug:brand>/queue/claims/", moderation_api.BrandQueueClaims.as_view(), name="api-brand-queue-claims"),

@@ -7,8 +7,12 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Brand
 from activity.selectors import ActivityFilters, activity_filters
+from campaigns.models import Campaign, Guideline
 from config.errors import DomainError
+from moderation.models import RuleAction, RuleKind
+from moderation.rules import TERM_MAX
 
 # Offered while typing in the "Action" field; any other start of a verb works too.
 KNOWN_VERBS = (
@@ -72,3 +76,38 @@ class ActivityFilterForm(forms.Form):
             if self.filters.inverted:
                 self.add_error("until", _("The end must come after the start."))
         return cleaned
+
+
+class RuleForm(forms.Form):
+    """One automatic rule; the rules services check the value, guideline and campaign."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=RuleKind.choices)
+    value = forms.CharField(
+        label=_("Value"),
+        max_length=TERM_MAX,
+        help_text=_(
+            "A word or phrase; an e-mail address or domain; entries per hour (3, or network:10); "
+            "hours:24 or approved:1 for new accounts."
+        ),
+    )
+    action = forms.ChoiceField(label=_("Action"), choices=RuleAction.choices)
+    # guideline and campaign: choices of the brand, made in __init__
+
+    def __init__(self, *args: Any, brand: Brand, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        campaigns = list(Campaign.objects.filter(brand=brand).order_by("title"))
+        codes = sorted(set(Guideline.objects.filter(campaign__brand=brand, active=True).values_list("code", flat=True)))
+        self.fields["guideline"] = forms.ChoiceField(
+            label=_("Guideline cited when rejecting"),
+            required=False,
+            choices=[("", _("None")), *((code, code) for code in codes)],
+        )
+        self.fields["campaign"] = forms.ChoiceField(
+            label=_("Campaign"),
+            required=False,
+            choices=[("", _("Every campaign")), *((c.slug, c.title) for c in campaigns)],
+        )
+
+
+class RuleTestForm(forms.Form):
+    text = forms.CharField(label=_("Text to try"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))

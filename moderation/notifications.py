@@ -23,6 +23,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from campaigns.models import Guideline
 from moderation.models import (
     Appeal,
     AppealOutcome,
@@ -203,6 +204,25 @@ def entry_kept(*, entry: Entry) -> OutboxMail:
         f"{settings.SITE_URL}{reverse('my-entries')}",
     ]
     [mail] = _outbox_add([(entry.author.email, subject, "\n\n".join(parts))])
+    return mail
+
+
+def entry_rejected_by_rule(*, entry: Entry, guideline: Guideline, why: str, decided_at: dt.datetime) -> OutboxMail:
+    """Write the statement of reasons for an entry an automatic rule rejected; call inside that
+    transaction. Its reference is the entry id (there is no moderator's decision)."""
+    campaign = entry.campaign
+    names = {"hashtag": campaign.hashtag, "title": campaign.title}
+    subject = _("Your %(hashtag)s entry was not accepted") % names
+    statement = statement_of_reasons(
+        entry=entry,
+        decided=_("Your entry to %(title)s was not accepted.") % names,
+        guidelines=[(guideline.number, guideline.text)],
+        automated=_("one of the brand's automatic rules rejected it, without a moderator:") + " " + why,
+        decided_at=decided_at,
+        reference=f"E-{entry.pk}",
+    )
+    body = "\n\n".join([statement, f"{settings.SITE_URL}{reverse('my-entries')}"])
+    [mail] = _outbox_add([(entry.author.email, subject, body)])
     return mail
 
 

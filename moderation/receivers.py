@@ -7,10 +7,24 @@ from typing import Any
 from django.dispatch import receiver
 from django.utils import timezone
 
+from accounts.models import User
+from campaigns.models import Campaign
 from moderation.models import Appeal, FeatureEntry, ReportResolution
-from moderation.services import appeal_basis, queue_feature_document, reports_resolve
+from moderation.services import (
+    appeal_basis,
+    entry_rules_apply,
+    queue_feature_document,
+    reports_resolve,
+    rule_refuses_fan,
+)
 from submissions.models import Entry, EntryState
-from submissions.signals import entries_listed, entry_left_public, entry_withdrawn
+from submissions.signals import (
+    entries_listed,
+    entry_allowed,
+    entry_left_public,
+    entry_ready_for_review,
+    entry_withdrawn,
+)
 
 
 @receiver(entry_left_public, sender=Entry)
@@ -46,3 +60,15 @@ def appeals_of_entries(*, entries: list[Entry], **kwargs: Any) -> dict[Any, dict
 def resolve_reports_of_withdrawn(*, entry: Entry, **kwargs: Any) -> None:
     """Its author withdrew the entry: it is gone from public view, so its reports are closed."""
     reports_resolve(entry=entry, resolution=ReportResolution.REMOVED, actor=None)
+
+
+@receiver(entry_allowed, sender=Entry)
+def refuse_blocked_fans(*, author: User, campaign: Campaign, **kwargs: Any) -> None:
+    """A fan a blocked-fan rule names is refused at slot time and at entry creation (DomainError)."""
+    rule_refuses_fan(author=author, campaign=campaign)
+
+
+@receiver(entry_ready_for_review, sender=Entry)
+def apply_rules(*, entry: Entry, **kwargs: Any) -> None:
+    """The brand's automatic rules flag, hold or reject an entry as it enters review."""
+    entry_rules_apply(entry=entry)

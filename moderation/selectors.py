@@ -270,8 +270,8 @@ def queue_entries(
         )
     else:
         entries = entries.filter(state=EntryState.PENDING).order_by("created_at")
-        if view == "flagged":
-            entries = entries.exclude(flags=[])
+        # Entries a rule held wait in Flagged only.
+        entries = entries.exclude(flags=[]) if view == "flagged" else entries.filter(held=False)
     return entries.select_related("campaign", "author", "claimed_by").prefetch_related(
         "renditions", Prefetch("campaign__guidelines", queryset=Guideline.objects.filter(active=True))
     )
@@ -284,7 +284,7 @@ def queue_counts(*, brand: Brand, campaign: Campaign | None = None, kind: str | 
         pending = pending.filter(campaign_id=campaign.pk)
     if kind:
         pending = pending.filter(kind=kind)
-    counts = pending.aggregate(pending=Count("pk"), flagged=Count("pk", filter=~Q(flags=[])))
+    counts = pending.aggregate(pending=Count("pk", filter=Q(held=False)), flagged=Count("pk", filter=~Q(flags=[])))
     done = Decision.objects.filter(brand=brand, created_at__gte=timezone.now() - DONE_WINDOW)
     if campaign is not None:
         done = done.filter(entry__campaign_id=campaign.pk)

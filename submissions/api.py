@@ -177,6 +177,7 @@ class CampaignEntries(APIView):
             caption=data.validated_data.get("caption", ""),
             alt_text=data.validated_data.get("alt_text", ""),
             consent=data.validated_data["consent"],
+            client=client_address(request),
         )
         return created_entry_response(entry, request)
 

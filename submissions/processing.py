@@ -30,6 +30,7 @@ from activity.services import activity_record
 from submissions import media, traits, video
 from submissions.models import Entry, EntryKind, EntryState, Rendition
 from submissions.services import MAX_PROCESSING_ATTEMPTS, entry_transition
+from submissions.signals import entry_ready_for_review
 from submissions.storage import private_storage
 
 log = logging.getLogger(__name__)
@@ -152,6 +153,7 @@ def _process(*, entry_id: uuid.UUID | str, delivery: _Delivery) -> Entry | None:
         _flag_duplicates(entry)
         entry.save()
         entry_transition(entry=entry, to=EntryState.PENDING)
+        entry_ready_for_review.send(sender=Entry, entry=entry)
         _record(entry, "entry.processed", {"state": entry.state, "flags": [f.get("kind") for f in entry.flags]})
     return entry
 

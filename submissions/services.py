@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from activity.services import Fan, activity_record
 from campaigns.models import Campaign
+from config.clients import burst_network
 from config.errors import Conflict, DomainError
 from submissions import media, video
 from submissions.models import ALT_TEXT_MAX, CAPTION_MAX, Entry, EntryKind, EntryState, EntryTally, Rendition
-from submissions.signals import entry_left_public, entry_withdrawn
+from submissions.signals import entry_allowed, entry_left_public, entry_withdrawn
 from submissions.storage import private_storage, public_storage
 
 log = logging.getLogger(__name__)
@@ -162,6 +163,7 @@ def check_can_enter(*, author: User, campaign: Campaign, kind: str | None = None
             % {"n": campaign.max_entries_per_fan_per_day},
             field="file",
         )
+    entry_allowed.send(sender=Entry, author=author, campaign=campaign)
 
 
 def check_size(*, campaign: Campaign, size: int) -> None:
@@ -192,11 +194,13 @@ def entry_create(
     caption: str = "",
     alt_text: str = "",
     consent: bool = False,
+    client: str = "",
 ) -> Entry:
     """Create a fan's entry from a file streamed through Django, and queue its processing.
 
     The real type (and a photo's pixel count) is checked from the bytes before anything is
-    stored; on any DomainError nothing is left behind (no entry, no file, no task).
+    stored; on any DomainError nothing is left behind (no entry, no file, no task). `client` is
+    the request's client address (config.clients.client_address), kept as its burst network.
     """
     caption, alt_text = caption.strip(), alt_text.strip()
     check_can_enter(author=author, campaign=campaign)
@@ -220,6 +224,7 @@ def entry_create(
         info=info,
         caption=caption,
         alt_text=alt_text,
+        client=client,
     )
 
 
@@ -239,6 +244,7 @@ def entry_create_from_stored(
     alt_text: str,
     on_created: Callable[[Entry], None] | None = None,
     resubmission_of: Entry | None = None,
+    client: str = "",
 ) -> Entry:
     """Record the entry for an original already in private storage; the file goes if this fails.
 
@@ -266,6 +272,7 @@ def entry_create_from_stored(
                 consent_version=campaign.consent_version,
                 consent_given_at=timezone.now(),
                 resubmission_of=resubmission_of,
+                client_network=burst_network(client),
             )
             tally_move(campaign_id=campaign.pk, from_state=None, to_state=entry.state)
             if on_created is not None:

@@ -377,6 +377,7 @@ def _complete(
             alt_text=alt_text,
             on_created=mark_used,
             resubmission_of=resubmission_of,
+            client=slot.client_address or "",
         )
 
 

@@ -46,6 +46,7 @@ def entry_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
                     caption=form.cleaned_data["caption"],
                     alt_text=form.cleaned_data["alt_text"],
                     consent=form.cleaned_data["consent"],
+                    client=client_address(request),
                 )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)

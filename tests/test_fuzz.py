@@ -59,6 +59,10 @@ DECIDED_BY_DATA = [
     "/api/v1/entries/{entry_id}/remove/",
     # Whether an entry may be sent again depends on its rejection's guidelines and its campaign.
     "/api/v1/entries/{entry_id}/resubmit/",
+    # A rule's value is read by its kind (a term, an address or domain, `fan:N`, `hours:N`…), and
+    # its guideline and campaign must be the brand's own.
+    "/api/v1/brands/{brand}/rules/",
+    "/api/v1/brands/{brand}/rules/{rule_id}/",
 ]
 # A multipart body carries every value as text: `caption=false` is the caption "false", so a "wrong
 # type" there is a valid request. Negative checks stay on for the JSON twin (complete), which reads

@@ -21,8 +21,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from accounts.models import User
 from campaigns.models import Campaign, Guideline
-from moderation.models import Appeal, Decision, Feature, Report, ShortlistItem
-from moderation.services import appeal_file, decisions_bulk, entry_decide, entry_shortlist
+from moderation.models import Appeal, Decision, Feature, Report, Rule, ShortlistItem
+from moderation.services import appeal_file, decisions_bulk, entry_decide, entry_shortlist, rule_create
 from submissions.models import Entry
 from submissions.samples import sample_photo
 from submissions.services import entry_create, entry_process
@@ -52,7 +52,7 @@ CAMPAIGN_FORM = {
 @dataclass(frozen=True)
 class Route:
     method: str
-    # placeholders: {brand} {campaign} {pending} {approved} {shortlisted}, and {deciding} (an entry
+    # placeholders: {brand} {campaign} {pending} {approved} {shortlisted} {rule}, and {deciding} (an entry
     # whose approval {decision} waits out its undo window) and {bulk} (a bulk rejection, likewise);
     # {appealed}: a rejected entry its fan appealed
     path: str
@@ -85,6 +85,12 @@ ROUTES = [
     Route("GET", C + "/entries/{pending}/original/"),
     Route("GET", C + "/entries/{pending}/"),
     Route("GET", C + "/activity/"),
+    Route("GET", C + "/rules/", {"text": "spam"}),
+    Route("POST", C + "/rules/", {"kind": "blocked_term", "value": "sneaky", "action": "flag"}),
+    Route("GET", C + "/rules/{rule}/edit/"),
+    Route("POST", C + "/rules/{rule}/edit/", {"kind": "blocked_term", "value": "other", "action": "hold"}),
+    Route("GET", C + "/rules/{rule}/delete/"),
+    Route("POST", C + "/rules/{rule}/delete/"),
     Route("GET", F + "/"),
     Route("POST", F + "/publish/"),
     Route("POST", F + "/{approved}/shortlist/"),
@@ -116,6 +122,13 @@ ROUTES = [
     # Filing (POST) is the author's alone (tests/moderation/test_appeals_api.py); the brand reads it.
     Route("GET", "/api/v1/entries/{appealed}/appeal/", api=True),
     Route("POST", "/api/v1/entries/{appealed}/appeal/decision/", {"outcome": "rejected", "reasons": "No"}, api=True),
+    Route("GET", "/api/v1/brands/{brand}/rules/", api=True),
+    Route(
+        "POST", "/api/v1/brands/{brand}/rules/", {"kind": "blocked_term", "value": "sneaky", "action": "flag"}, api=True
+    ),
+    Route("PATCH", "/api/v1/brands/{brand}/rules/{rule}/", {"action": "hold"}, api=True),
+    Route("DELETE", "/api/v1/brands/{brand}/rules/{rule}/", api=True),
+    Route("POST", "/api/v1/brands/{brand}/rules/test/", {"text": "spam here"}, api=True, writes=False),
 ]
 
 # API routes that are not brand-scoped: public reads, a fan's own entries, token login.
@@ -175,6 +188,7 @@ def world(brand: Any, campaign: Campaign, moderator: User, fan: User) -> dict[st
     bulk = decisions_bulk(
         actor=moderator, brand=brand, action="reject", entry_ids=[in_bulk.pk], guideline_codes=["safe"]
     )
+    rule = rule_create(actor=moderator, brand=brand, kind="blocked_term", value="spam", action="flag")
     return {
         "brand": brand.slug,
         "campaign": campaign.slug,
@@ -185,6 +199,7 @@ def world(brand: Any, campaign: Campaign, moderator: User, fan: User) -> dict[st
         "decision": str(decision.pk),
         "bulk": str(bulk.bulk_id),
         "appealed": str(appealed.pk),
+        "rule": str(rule.pk),
     }
 
 
@@ -199,6 +214,7 @@ def snapshot() -> dict[str, Any]:
         "campaigns": sorted(Campaign.objects.values_list("slug", "title", "consent_version", "updated_at")),
         "guidelines": sorted(Guideline.objects.values_list("campaign_id", "code", "text", "active")),
         "reports": sorted(Report.objects.values_list("pk", "resolved_at")),
+        "rules": sorted(Rule.objects.values_list("pk", "kind", "value", "action", "guideline", "campaign_id")),
     }
 
 
@@ -254,7 +270,7 @@ def _route_names(resolver: URLResolver, prefix: str = "") -> list[tuple[str, str
 
 def test_every_brand_scoped_route_is_swept() -> None:
     """Each console page and each API route is either in ROUTES or declared not brand-scoped."""
-    ids = ("pending", "approved", "shortlisted", "deciding", "bulk", "appealed")
+    ids = ("pending", "approved", "shortlisted", "deciding", "bulk", "appealed", "rule")
     dummy = {"brand": "b", "campaign": "c", "decision": "1", **{k: str(uuid.uuid4()) for k in ids}}
     swept = {resolve(route.path.format(**dummy)).url_name for route in ROUTES}
     scoped = {

@@ -56,6 +56,13 @@ from moderation.services.reports import (
     reporter_key,
     reports_resolve,
 )
+from moderation.services.rules import (
+    entry_rules_apply,
+    rule_create,
+    rule_delete,
+    rule_refuses_fan,
+    rule_update,
+)
 
 __all__ = [
     "APPEAL_TEXT_MAX",
@@ -85,6 +92,7 @@ __all__ = [
     "entry_keep",
     "entry_remove",
     "entry_reverse",
+    "entry_rules_apply",
     "entry_shortlist",
     "entry_unshortlist",
     "feature_document_name",
@@ -99,6 +107,10 @@ __all__ = [
     "report_create",
     "reporter_key",
     "reports_resolve",
+    "rule_create",
+    "rule_delete",
+    "rule_refuses_fan",
+    "rule_update",
     "schedule_apply",
     "undo_window",
 ]

@@ -145,9 +145,8 @@ def _claimable(*, brand: Brand, campaign: Campaign | None, kind: str | None, fla
         entries = entries.filter(campaign_id=campaign.pk)
     if kind:
         entries = entries.filter(kind=kind)
-    if flagged:
-        entries = entries.exclude(flags=[])
-    return entries
+    # Entries a rule held are offered in the Flagged view only.
+    return entries.exclude(flags=[]) if flagged else entries.filter(held=False)
 
 
 def _claim_postgresql(
@@ -175,6 +174,8 @@ def _claim_postgresql(
         params["kind"] = kind
     if flagged:
         filters.append("AND flags <> '[]'::jsonb")
+    else:
+        filters.append("AND NOT held")
     sql = _CLAIM_SQL.format(filters="\n      ".join(filters))
     # One statement, its own transaction in autocommit (or part of the caller's): no BEGIN and
     # COMMIT round trips around it.

@@ -86,6 +86,8 @@ class Command(BaseCommand):
             if not Campaign.objects.filter(slug="warm-up-week").exists():
                 self._moderation_history(users)
             self._appeals(users)
+            if not campaign.brand.rules.exists():
+                self._rules(campaign, users)
         self.stdout.write(self.style.SUCCESS("Demo ready: campaign /c/movement-monday/"))
         self.stdout.write("Scheduled: /c/summer-stage/ (a preview for the brand's team until it opens; 404 for others)")
         self.stdout.write("A week of two moderators' work: /console/northern-lights/moderators/")
@@ -94,6 +96,7 @@ class Command(BaseCommand):
             "Reported entries (one still public, one hidden): /console/northern-lights/queue/?view=reported"
         )
         self.stdout.write("Fix and resubmit: Kofi's new version waits in the queue; fan@ may send one (My entries)")
+        self.stdout.write("Automatic rules, and an entry one of them holds: /console/northern-lights/rules/")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for email, _name, role in DEMO_USERS:
             self.stdout.write(f"  {email:32} {role or 'fan'}")
@@ -286,6 +289,29 @@ class Command(BaseCommand):
             consent=True,
         )
         entry_process(entry_id=new.pk)
+
+    def _rules(self, campaign: Campaign, users: dict[str, User]) -> None:
+        """A blocked term that holds, a new-account flag and a blocked domain, and one entry held by the term."""
+        from moderation.services import rule_create
+        from submissions.samples import sample_photo
+        from submissions.services import entry_create, entry_process
+
+        moderator = users["moderator@demo.fanfare.test"]
+        brand = campaign.brand
+        rule_create(actor=moderator, brand=brand, kind="blocked_term", value="buy followers", action="hold")
+        rule_create(actor=moderator, brand=brand, kind="new_account", value="hours:24", action="flag")
+        rule_create(actor=moderator, brand=brand, kind="blocked_fan", value="spam.example", action="flag")
+        data = sample_photo(seed=77, size=(1200, 900))
+        entry = entry_create(
+            author=users["kofi@demo.fanfare.test"],
+            campaign=campaign,
+            upload=io.BytesIO(data),
+            size=len(data),
+            caption="Great moves! BUY ＦＯＬＬＯＷＥＲＳ cheap at my profile",
+            alt_text="A fan dancing in a living room",
+            consent=True,
+        )
+        entry_process(entry_id=entry.pk)
 
     def _video_entry(self, campaign: Campaign, fan: User) -> None:
         """One video waiting in the queue, when this machine has ffmpeg to make it."""

@@ -139,6 +139,11 @@ export class EntryView {
     for (const flag of entry.flags || []) {
       if (flag && flag.kind === "duplicate") continue; // shown above, with its link
       if (parts.length) parts.push(" · ");
+      if (flag && flag.kind === "rule") {
+        // An automatic rule: what it did, and why, in one plain sentence.
+        parts.push(el("strong", { text: `${flag.action} ` }), String(flag.why || flag.rule_kind));
+        continue;
+      }
       parts.push(typeof flag === "string" ? flag : String(flag.label || flag.rule || flag.kind || "flagged"));
     }
     row.hidden = !parts.length;
