@@ -271,6 +271,17 @@ def test_true_and_false_are_not_entry_ids(moderator: Any, brand: Any, api: Any) 
     assert "entries" in response.json()
 
 
+def test_a_signed_out_release_answers_401_in_json_whatever_its_body(brand: Any, api: Any) -> None:
+    entries = ["e3e70682-c209-1cac-a29f-6fbed82c07cd", 0] * 300  # as the fuzzer sent it
+    path = f"/api/v1/brands/{brand.slug}/queue/release/"
+    for response in (
+        api(None).post(path, {"entries": entries}, format="json"),
+        api(None).post(path, urlencode({"entries": "x" * 20_000}), content_type="application/x-www-form-urlencoded"),
+    ):
+        assert response.status_code in (401, 403)
+        assert response["Content-Type"].startswith("application/json")
+
+
 def test_an_empty_kind_filter_is_refused_naming_it(moderator: Any, brand: Any, api: Any) -> None:
     for path in ("entries", "views"):
         response = api(moderator).get(f"/api/v1/brands/{brand.slug}/{path}/?kind=")
