@@ -164,6 +164,11 @@ def entry_resubmit_refusal(entry: Entry, *, author: User | None = None) -> str:
         return _("This entry was rejected for a guideline that cannot be fixed with a new version.")
     if Entry.objects.filter(resubmission_of=entry).exists():
         return _("A new version of this entry was already sent.")
+    # The appeal (moderation's, read through its reverse relation) decides first: an upheld one
+    # would leave two copies of the entry live.
+    appeal = getattr(entry, "appeal", None)
+    if appeal is not None and not appeal.outcome:
+        return _("Your appeal of this entry is open; wait for its answer before sending a new version.")
     if not entry.campaign.is_open():
         return _("This campaign is not accepting entries right now.")
     return ""

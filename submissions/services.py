@@ -154,6 +154,8 @@ def check_can_enter(*, author: User, campaign: Campaign, kind: str | None = None
             % {"n": campaign.max_entries_per_fan},
             field="file",
         )
+    # Asked first, whatever the entry: a blocked fan is refused a new version too.
+    entry_allowed.send(sender=Entry, author=author, campaign=campaign)
     if resubmission:
         return
     today = live.filter(created_at__gte=timezone.now() - dt.timedelta(days=1)).count()
@@ -163,7 +165,6 @@ def check_can_enter(*, author: User, campaign: Campaign, kind: str | None = None
             % {"n": campaign.max_entries_per_fan_per_day},
             field="file",
         )
-    entry_allowed.send(sender=Entry, author=author, campaign=campaign)
 
 
 def check_size(*, campaign: Campaign, size: int) -> None:

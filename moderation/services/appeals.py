@@ -98,6 +98,11 @@ def appeal_file(*, actor: User, entry_id: uuid.UUID | str, text: str) -> Appeal:
         entry = _locked_own_entry(actor=actor, entry_id=entry_id)
         if Appeal.objects.filter(entry=entry).exists():
             raise Conflict(_("This entry has been appealed already; an entry can be appealed once."), field="entry")
+        if Entry.objects.filter(resubmission_of=entry).exists():
+            raise Conflict(
+                _("You sent a new version of this entry; the new version is the one the moderators look at."),
+                field="entry",
+            )
         basis = appeal_basis(entry)
         if basis is None:
             raise Conflict(_("Only a rejection or a removal by a moderator or a rule can be appealed."), field="entry")

@@ -12,7 +12,8 @@ from django.utils import timezone
 from activity.models import Activity
 from campaigns.models import Campaign, Guideline
 from config.errors import Conflict, DomainError
-from moderation.models import Decision
+from moderation.models import Decision, Rule, RuleAction, RuleKind
+from moderation.services import appeal_file
 from submissions.models import Entry, EntryState
 from submissions.resubmissions import entry_resubmit
 from submissions.samples import sample_photo
@@ -224,6 +225,30 @@ def test_brand_staff_and_outsiders_cannot_resubmit_a_fans_entry(
     for person in (moderator, brand_admin, analyst, outsider):
         assert api(person).post(url, DETAILS, format="json").status_code == 404
     assert not Entry.objects.filter(resubmission_of=entry).exists()
+
+
+def test_a_blocked_fan_cannot_send_a_new_version(
+    fan: Any, moderator: Any, campaign: Campaign, too_dark: Guideline
+) -> None:
+    entry = rejected(fan=fan, moderator=moderator, campaign=campaign, codes=["too-dark"])
+    Rule.objects.create(brand=campaign.brand, kind=RuleKind.BLOCKED_FAN, value=fan.email, action=RuleAction.FLAG)
+    with pytest.raises(DomainError) as refused:
+        resubmit(fan, entry)
+    assert refused.value.field == "campaign"
+    assert not Entry.objects.filter(resubmission_of=entry).exists()
+
+
+def test_an_open_appeal_and_a_new_version_exclude_each_other(
+    fan: Any, moderator: Any, campaign: Campaign, too_dark: Guideline
+) -> None:
+    appealed = rejected(fan=fan, moderator=moderator, campaign=campaign, codes=["too-dark"])
+    appeal_file(actor=fan, entry_id=appealed.pk, text="It is bright enough on my phone.")
+    assert "appeal" in entry_resubmit_refusal(Entry.objects.get(pk=appealed.pk))
+    resent = rejected(fan=fan, moderator=moderator, campaign=campaign, codes=["too-dark"], seed=4)
+    resubmit(fan, resent)
+    with pytest.raises(Conflict) as refused:
+        appeal_file(actor=fan, entry_id=resent.pk, text="Please look again.")
+    assert refused.value.field == "entry"
 
 
 def test_a_fan_at_the_daily_limit_can_still_resubmit(
