@@ -102,6 +102,6 @@ def entry(request: AuthenticatedHttpRequest, brand: str, entry_id: uuid.UUID) ->
         "can_moderate": brand_obj.pk in member_brand_ids(user=request.user, roles=MODERATE_ROLES),
         "can_audit": brand_obj.pk in member_brand_ids(user=request.user, roles=AUDIT_ROLES),
         "appeal": Appeal.objects.select_related("contested_by", "decided_by").filter(entry=entry_obj).first(),
-        "rule_flags": [f for f in entry_obj.flags if isinstance(f, dict) and f.get("kind") == "rule"],
+        "rule_flags": entry_obj.rule_flags,
     }
     return _no_store(render(request, "console/entry.html", context))

@@ -562,7 +562,7 @@ def appeal_console_out(appeal: Appeal, *, viewer_id: int | None) -> dict[str, An
             "note": decision.note,
         }
     else:
-        rule = next((f for f in appeal.entry.flags if isinstance(f, dict) and f.get("kind") == "rule"), {})
+        rule = appeal.entry.rule_rejection or {}
         contested = {"action": "reject", "guidelines": [rule["guideline"]] if rule.get("guideline") else [], "note": ""}
     by = appeal.contested_by
     return {

@@ -251,7 +251,7 @@ def _queue_page(
         context["video"] = next((r for r in renditions if r["format"] == "mp4"), None)
         context["duplicate"] = selectors.duplicate_flag(entry=entry)
         context["versions"] = resubmission_history(entry)
-        context["rule_flags"] = [f for f in entry.flags if isinstance(f, dict) and f.get("kind") == "rule"]
+        context["rule_flags"] = entry.rule_flags
         context["history_url"] = context["config"]["entry_url"].replace(str(ZERO_UUID), str(entry.pk))
     return _no_store(render(request, "moderation/console_queue.html", context, status=status))
 

@@ -152,6 +152,16 @@ class Entry(models.Model):
         return self.state in PUBLIC_STATES
 
     @property
+    def rule_flags(self) -> list[dict[str, Any]]:
+        """The automatic rules' hits recorded in `flags` (moderation.services.rules), in order."""
+        return [f for f in self.flags if isinstance(f, dict) and f.get("kind") == "rule"]
+
+    @property
+    def rule_rejection(self) -> dict[str, Any] | None:
+        """The hit of the automatic rule that rejected the entry, if one did."""
+        return next((f for f in self.rule_flags if f.get("action") == "reject"), None)
+
+    @property
     def state_explanation(self) -> str:
         return str(STATE_EXPLANATIONS[EntryState(self.state)])
 

@@ -132,11 +132,7 @@ def entry_rejection(entry: Entry) -> Rejection | None:
             created_at=decision.created_at,
             automated=False,
         )
-    codes = [
-        f.get("guideline")
-        for f in entry.flags
-        if isinstance(f, dict) and f.get("kind") == "rule" and f.get("action") == "reject" and f.get("guideline")
-    ]
+    codes = [f["guideline"] for f in entry.rule_flags if f.get("action") == "reject" and f.get("guideline")]
     if codes:
         return Rejection(
             action="reject",

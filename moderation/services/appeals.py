@@ -64,10 +64,7 @@ def appeal_basis(entry: Entry) -> AppealBasis | None:
     if decision is not None and decision.applied_at is not None:
         return AppealBasis(decision=decision, rule=None, decided_at=decision.applied_at)
     if action == DecisionAction.REJECT:
-        rule = next(
-            (f for f in entry.flags if isinstance(f, dict) and f.get("kind") == "rule" and f.get("action") == "reject"),
-            None,
-        )
+        rule = entry.rule_rejection
         if rule is not None:
             return AppealBasis(decision=None, rule=rule, decided_at=entry.state_changed_at)
     return None
