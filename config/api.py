@@ -221,3 +221,15 @@ class Pagination(LimitOffsetPagination):
                 "schema": {"type": "integer", "minimum": 0, "maximum": self.max_offset},
             },
         ]
+
+
+class TextOnly(serializers.Serializer[Any]):
+    """An input serializer whose text fields refuse numbers and booleans (DRF's CharField takes
+    `"note": 5` as "5"), so a wrong type is a 400 naming the field, as the schema promises."""
+
+    def validate(self, attrs: Any) -> Any:
+        sent = self.initial_data if isinstance(self.initial_data, dict) else {}
+        for name, field in self.fields.items():
+            if isinstance(field, serializers.CharField) and name in sent and not isinstance(sent[name], str):
+                raise serializers.ValidationError({name: [field.error_messages["invalid"]]})
+        return super().validate(attrs)

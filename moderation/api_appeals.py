@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.models import READ_ROLES
 from accounts.permissions import api_user, member_brand_ids
+from config.api import TextOnly
 from config.parsers import JSONParser
 from config.schema import errors
 from moderation import services
@@ -22,7 +23,7 @@ from moderation.models import Appeal, AppealOutcome
 from submissions.models import EntryState
 
 
-class AppealIn(serializers.Serializer[Any]):
+class AppealIn(TextOnly):
     text = serializers.CharField(
         max_length=services.APPEAL_TEXT_MAX, help_text="Why the decision should be looked at again."
     )
@@ -47,7 +48,7 @@ class AppealOut(serializers.Serializer[Appeal]):
         return data
 
 
-class AppealDecisionIn(serializers.Serializer[Any]):
+class AppealDecisionIn(TextOnly):
     outcome = serializers.ChoiceField(choices=AppealOutcome.values)
     restore_to = serializers.ChoiceField(
         choices=list(services.RESTORE_TO),

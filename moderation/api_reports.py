@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import api_user
+from config.api import TextOnly
 from config.clients import client_address
 from config.parsers import JSONParser
 from config.schema import errors
@@ -20,7 +21,7 @@ from moderation.api import DecisionOut
 from submissions.api import EntryOut
 
 
-class ReportIn(serializers.Serializer[Any]):
+class ReportIn(TextOnly):
     reason = serializers.CharField(
         max_length=40,
         help_text='"illegal", "depicted_person", "minor", or the code of one of the campaign\'s guidelines.',
@@ -57,7 +58,7 @@ class EntryReports(APIView):
         return Response(ReportOut(report).data, status=status.HTTP_201_CREATED)
 
 
-class KeepIn(serializers.Serializer[Any]):
+class KeepIn(TextOnly):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=services.NOTE_MAX)
 
 
@@ -76,7 +77,7 @@ class EntryKeep(APIView):
         return Response(EntryOut(entry, context={"request": request}).data)
 
 
-class RemoveIn(serializers.Serializer[Any]):
+class RemoveIn(TextOnly):
     guidelines = serializers.ListField(
         child=serializers.CharField(max_length=32),
         allow_empty=False,

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.models import MODERATE_ROLES, READ_ROLES
 from accounts.permissions import api_user, brand_for_member
+from config.api import TextOnly
 from config.parsers import JSONParser
 from config.schema import errors
 from moderation import services
@@ -22,7 +23,7 @@ from moderation.rules import TERM_MAX, term_key, text_matches
 TEXT_MAX = 5000
 
 
-class RuleIn(serializers.Serializer[Any]):
+class RuleIn(TextOnly):
     kind = serializers.ChoiceField(choices=RuleKind.choices)
     value = serializers.CharField(
         max_length=TERM_MAX,
@@ -117,7 +118,7 @@ class BrandRule(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class RuleTestIn(serializers.Serializer[Any]):
+class RuleTestIn(TextOnly):
     text = serializers.CharField(max_length=TEXT_MAX, allow_blank=True, trim_whitespace=False)
 
 

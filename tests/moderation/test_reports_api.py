@@ -145,3 +145,12 @@ def test_reported_view_groups_reports_per_entry_oldest_first(
     assert client.get(f"/api/v1/brands/{brand.slug}/views/").json()["reported"] == 1
     pending_view = client.get(f"/api/v1/brands/{brand.slug}/entries/", {"view": "done"}).json()
     assert all(e["reports"] is None for e in pending_view["results"])
+
+
+def test_a_number_is_not_a_note_or_a_reason(api: Any, entry: Entry, moderator: Any) -> None:
+    kept = api(moderator).post(f"/api/v1/entries/{entry.pk}/keep/", {"note": 5}, format="json")
+    assert kept.status_code == 400
+    assert "note" in kept.json()
+    reported = api(None).post(f"/api/v1/entries/{entry.pk}/reports/", {"reason": 7}, format="json")
+    assert reported.status_code == 400
+    assert "reason" in reported.json()
